@@ -1,0 +1,57 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Aws;
+using NodeAgent.Bootstrap;
+using NodeAgent.Messaging;
+using NodeAgent.Processes;
+using NodeAgent.Registry;
+using NodeAgent.Status;
+
+namespace NodeAgent.Hosting;
+
+/// <summary>
+/// Composes the daemon: the generic host with systemd integration and JSON logs, the services every node has (status
+/// endpoint, AWS, its queue, the registry), then the role's own. Hosted services start in registration order: the
+/// status endpoint first (so /healthz answers "starting"), then the startup tasks, then the loops.
+/// </summary>
+public static class AgentHost
+{
+    public static IHost Build(BootstrapResult boot, INodeRole role, AgentRunOptions options, Action<IServiceCollection>? overrides = null)
+    {
+        var config = boot.Config;
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            DisableDefaults = true,
+            ApplicationName = "nodeagent",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.AddAgentConsole(options.LogFormat, options.LogLevel);
+        builder.Services.AddSystemd();
+        builder.Services.Configure<HostOptions>(o =>
+        {
+            o.ShutdownTimeout = config.Node.ShutdownTimeout;
+            o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.StopHost;
+        });
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(config);
+        services.AddSingleton(boot.Identity);
+        services.AddSingleton(options);
+        services.AddStatusEndpoint();
+        services.AddHostedService<StartupTaskRunner>();
+        services.AddAws(config.Aws);
+        services.AddProcesses();
+        services.AddNodeQueue(config.Queue);
+        services.AddNodeRegistration(config.Registry);
+        role.ConfigureServices(services, config);
+        if (options.Once)
+        {
+            services.AddHostedService<OnceService>();
+        }
+
+        overrides?.Invoke(services);
+        return builder.Build();
+    }
+}

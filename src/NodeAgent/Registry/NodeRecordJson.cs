@@ -1,0 +1,64 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using NodeAgent.Configuration;
+
+namespace NodeAgent.Registry;
+
+/// <summary>Serialises registry records and validates what is read back: other nodes' objects are untrusted input.</summary>
+public static class NodeRecordJson
+{
+    public const int MaxBytes = 64 * 1024;
+
+    public static readonly JsonSerializerOptions Options = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DictionaryKeyPolicy = null,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        WriteIndented = false,
+    };
+
+    public static byte[] Serialize(NodeRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);
+
+    /// <summary>Parses and checks a record read from <paramref name="key"/>; returns the reason when it is unusable.</summary>
+    public static (NodeRecord? Record, string? Error) Parse(string key, ReadOnlySpan<byte> content, string cluster, string role)
+    {
+        if (content.Length > MaxBytes)
+        {
+            return (null, $"object is {content.Length} bytes; at most {MaxBytes} are accepted");
+        }
+
+        NodeRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize<NodeRecord>(content, Options);
+        }
+        catch (JsonException ex)
+        {
+            return (null, $"malformed JSON: {ex.Message.Split(" Path:")[0]}");
+        }
+
+        if (record is null)
+        {
+            return (null, "object is JSON null");
+        }
+
+        var expectedName = key[(key.LastIndexOf('/') + 1)..];
+        string? error = record switch
+        {
+            { Schema: not NodeRecord.CurrentSchema } => $"schema {record.Schema} is not {NodeRecord.CurrentSchema}",
+            _ when record.Cluster != cluster => $"cluster '{record.Cluster}' does not match the key's cluster '{cluster}'",
+            _ when record.Role != role => $"role '{record.Role}' does not match the key's role '{role}'",
+            _ when !Names.IsNodeId(record.NodeId) => "node_id is not a valid node id",
+            _ when expectedName != record.NodeId + ".json" => $"node_id '{record.NodeId}' does not match the key",
+            _ when !IPAddress.TryParse(record.Address, out _) => $"address '{record.Address}' is not an IP address",
+            _ when !NodeHealth.All.Contains(record.Health) => $"health '{record.Health}' is not one of {string.Join(", ", NodeHealth.All)}",
+            _ when record.Ports.Any(p => p.Value is < 1 or > 65535) => "a port is outside 1-65535",
+            _ when record.Apps.Keys.Any(a => !Names.App().IsMatch(a)) => "an app name is invalid",
+            _ when record.QueueUrl is { } q && !Uri.TryCreate(q, UriKind.Absolute, out _) => "queue_url is not an absolute URL",
+            _ => null,
+        };
+        return error is null ? (record, null) : (null, error);
+    }
+}

@@ -1,0 +1,66 @@
+using Microsoft.Extensions.Logging;
+using NodeAgent.Bootstrap;
+using NodeAgent.Configuration;
+using NodeAgent.Messaging;
+using NodeAgent.Status;
+
+namespace NodeAgent.Registry;
+
+/// <summary>Builds this node's registry record from its identity and status board, and writes or removes it.</summary>
+public sealed partial class NodeRegistration(
+    INodeRegistry registry,
+    NodeIdentity identity,
+    AgentConfig config,
+    NodeStatusBoard board,
+    NodeQueue queue,
+    TimeProvider time,
+    ILogger<NodeRegistration> logger)
+{
+    private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+
+    public NodeRecord Current()
+    {
+        var ports = new Dictionary<string, int>(board.Ports);
+        if (config.Status.Enabled)
+        {
+            ports.TryAdd("status", config.Status.Listen.Port);
+        }
+
+        return new NodeRecord
+        {
+            Cluster = identity.Cluster,
+            Role = identity.Role,
+            NodeId = identity.NodeId,
+            InstanceId = identity.InstanceId,
+            Address = identity.Address.ToString(),
+            PublicAddress = identity.PublicAddress?.ToString(),
+            AvailabilityZone = identity.AvailabilityZone,
+            Ports = ports,
+            QueueUrl = queue.IsReady ? queue.Address.Url.ToString() : null,
+            Apps = board.Apps,
+            Health = board.Health,
+            StartedAt = _startedAt,
+            HeartbeatAt = time.GetUtcNow(),
+            AgentVersion = AgentVersion.Value,
+        };
+    }
+
+    public async Task PublishAsync(CancellationToken cancellationToken)
+    {
+        var record = Current();
+        await registry.PutAsync(record, cancellationToken);
+        LogPublished(logger, RegistryKeys.Node(record.Cluster, record.Role, record.NodeId), record.Health);
+    }
+
+    public async Task DeregisterAsync(CancellationToken cancellationToken)
+    {
+        await registry.DeleteAsync(identity.Cluster, identity.Role, identity.NodeId, cancellationToken);
+        LogDeregistered(logger, RegistryKeys.Node(identity.Cluster, identity.Role, identity.NodeId));
+    }
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Debug, Message = "Registry entry {Key} written (health {Health})")]
+    private static partial void LogPublished(ILogger logger, string key, string health);
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Information, Message = "Registry entry {Key} removed")]
+    private static partial void LogDeregistered(ILogger logger, string key);
+}

@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection;
+using NodeAgent.Configuration;
+using NodeAgent.Hosting;
+
+namespace NodeAgent.Roles.Web;
+
+/// <summary>The web role: serves apps, deploys new releases from git/svn on queue nudges, reports its health.</summary>
+public sealed class WebRole : INodeRole
+{
+    public string Name => "web";
+
+    public string Description => "serves apps; deploys releases on queue messages; HTTP health loop";
+
+    public void ConfigureServices(IServiceCollection services, AgentConfig config)
+    {
+        _ = config.Web ?? throw new InvalidOperationException("role web requires the web section");
+    }
+}

@@ -40,6 +40,12 @@ internal static class UserDataDocument
         catch (YamlException ex)
         {
             var detail = ex.InnerException?.Message ?? ex.Message;
+            if (detail.StartsWith("Duplicate key ", StringComparison.Ordinal))
+            {
+                errors.Add(string.Empty, $"YAML error at line {ex.Start.Line}: key '{detail["Duplicate key ".Length..]}' appears twice in one mapping");
+                return null;
+            }
+
             errors.Add(string.Empty, $"YAML syntax error at line {ex.Start.Line}, column {ex.Start.Column}: {detail}");
             return null;
         }

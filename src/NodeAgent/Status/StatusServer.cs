@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -23,9 +22,11 @@ public sealed partial class StatusServer(
     NodeIdentity identity,
     ReadinessState readiness,
     CollectorRegistry registry,
+    AgentMetrics metrics,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = false };
+    private readonly AgentMetrics _metrics = metrics;
     private WebApplication? _app;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -55,7 +56,7 @@ public sealed partial class StatusServer(
         {
             await _app.StartAsync(cancellationToken);
         }
-        catch (IOException ex) when (ex.InnerException is SocketException or null)
+        catch (IOException ex)
         {
             throw new InvalidOperationException(
                 $"status endpoint cannot listen on {config.Status.Listen}: {ex.Message} (set status.listen to a free address:port)", ex);

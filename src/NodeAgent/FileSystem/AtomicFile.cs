@@ -11,10 +11,7 @@ public static class AtomicFile
 
     public static void WriteAllBytes(string path, ReadOnlySpan<byte> content)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = TempName(full);
+        var (full, temp) = Prepare(path);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
@@ -23,8 +20,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
-            Posix.Rename(temp, full);
-            Posix.FsyncDirectory(dir);
+            Commit(temp, full);
         }
         catch
         {
@@ -35,10 +31,7 @@ public static class AtomicFile
 
     public static async Task WriteAllBytesAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full)!;
-        Directory.CreateDirectory(dir);
-        var temp = TempName(full);
+        var (full, temp) = Prepare(path);
         try
         {
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, useAsync: true))
@@ -47,8 +40,7 @@ public static class AtomicFile
                 stream.Flush(flushToDisk: true);
             }
 
-            Posix.Rename(temp, full);
-            Posix.FsyncDirectory(dir);
+            Commit(temp, full);
         }
         catch
         {
@@ -62,6 +54,20 @@ public static class AtomicFile
         => Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
 
     public static bool IsTempName(string fileName) => fileName.StartsWith('.') && fileName.Contains(".tmp-", StringComparison.Ordinal);
+
+    private static (string Full, string Temp) Prepare(string path)
+    {
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        return (full, TempName(full));
+    }
+
+    /// <summary>Renames the synced temp file over the target and makes the rename durable.</summary>
+    private static void Commit(string temp, string full)
+    {
+        Posix.Rename(temp, full);
+        Posix.FsyncDirectory(Path.GetDirectoryName(full)!);
+    }
 
     private static void TryDelete(string path)
     {

@@ -92,14 +92,14 @@ build {
 
   provisioner "file" {
     source      = "docs"
-    destination = "/tmp/nodeagent-install/../docs"
+    destination = "/tmp/docs"
   }
 
   provisioner "shell" {
     inline = [
       "sudo bash /tmp/nodeagent-install/install.sh --from /tmp/nodeagent",
       # The image must not carry node-local state or cloud-init's record of this build instance.
-      "sudo rm -rf /var/lib/nodeagent/* /tmp/nodeagent /tmp/nodeagent-install",
+      "sudo rm -rf /var/lib/nodeagent/* /tmp/nodeagent /tmp/nodeagent-install /tmp/docs",
       "sudo cloud-init clean --logs",
     ]
   }

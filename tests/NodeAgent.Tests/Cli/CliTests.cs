@@ -53,6 +53,18 @@ public sealed class CliTests
         Assert.Contains("role db", stdout);
     }
 
+    [Theory]
+    [InlineData("web")]
+    [InlineData("lb")]
+    [InlineData("db")]
+    public async Task Validate_ShippedCloudInitExamples_AreValid(string role)
+    {
+        var (code, stdout, stderr) = await RunAsync("validate", Path.Combine(RepoPaths.Root, "install", "cloud-init", role + ".mime"));
+
+        Assert.True(code == 0, stderr);
+        Assert.Contains($"role {role}", stdout);
+    }
+
     [Fact]
     public async Task Version_ListsTheRoles()
     {

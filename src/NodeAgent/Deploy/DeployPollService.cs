@@ -52,6 +52,7 @@ public sealed partial class DeployPollService(Reconciler reconciler, AgentConfig
         {
             var outcome = await reconciler.ReconcileAsync(app, "poll", null, cancellationToken);
             ok &= outcome.Kind != DeployOutcomeKind.Transient;
+            reconciler.PublishToBoard(app);
         }
 
         return ok;

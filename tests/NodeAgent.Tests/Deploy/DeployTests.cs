@@ -24,7 +24,7 @@ public sealed class DeployTests
         var bucket = await stack.CreateBucketAsync("dep");
         var dir = new TempDir();
         var repo = GitRepo.Create(dir.Combine("repo"));
-        var node = await DeployNode.CreateAsync(stack, bucket, dir, cluster, "web-1", GitApp(repo.Path, appExtra) + web, queue);
+        var node = await DeployNode.CreateAsync(stack, bucket, dir, $"{cluster}-{Guid.NewGuid().ToString("N")[..6]}", "web-1", GitApp(repo.Path, appExtra) + web, queue);
         return (node, repo, dir);
     }
 
@@ -53,7 +53,7 @@ public sealed class DeployTests
         Assert.False(Directory.Exists(Path.Combine(node.Layout().CurrentLink, ".git")));
         Assert.Equal(published.Sequence, node.State().AppliedSequence);
         Assert.Equal(commit, node.State().Commit);
-        var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync("dep1", published.Sequence, CancellationToken.None));
+        var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync(node.Identity.Cluster, published.Sequence, CancellationToken.None));
         Assert.Equal(DeployStates.Succeeded, status.State);
         Assert.NotNull(status.SwappedAt);
         Assert.Equal(["web-1"], published.Targets);
@@ -98,7 +98,7 @@ public sealed class DeployTests
         var bucket = node.Config.Aws.Bucket;
         await node.DisposeAsync();
 
-        await using var restarted = await DeployNode.CreateAsync(stack, bucket, dir, "dep3", "web-1", GitApp(repo.Path));
+        await using var restarted = await DeployNode.CreateAsync(stack, bucket, dir, node.Identity.Cluster, "web-1", GitApp(repo.Path));
         var outcome = await restarted.Reconciler.ReconcileAsync(restarted.App(), "boot", published.Sequence, CancellationToken.None);
 
         Assert.Equal(DeployOutcomeKind.UpToDate, outcome.Kind);
@@ -154,7 +154,7 @@ public sealed class DeployTests
         await using var __ = node;
         repo.Commit("index.html", "sns");
         var queue = await node.StartAsync();
-        var published = await node.Publisher.PublishAsync("dep5", "shop", "main", "test", CancellationToken.None);
+        var published = await node.Publisher.PublishAsync(node.Identity.Cluster, "shop", "main", "test", CancellationToken.None);
         var consumer = node.Consumer();
         await DrainAsync(node, consumer);
         var inner = node.Services.GetRequiredService<MessageCodec>().Encode("deploy", new DeployMessage("shop", "main", published.Sequence + 0).ToJson());
@@ -205,7 +205,7 @@ public sealed class DeployTests
         Assert.Equal(goodRelease, node.Layout().Current()!.Value);
         Assert.Equal("good", node.ReadCurrent("index.html"));
         Assert.Single(node.Layout().List());
-        var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync("dep6", bad.Sequence, CancellationToken.None));
+        var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync(node.Identity.Cluster, bad.Sequence, CancellationToken.None));
         Assert.Equal(DeployStates.RolledBack, status.State);
         Assert.Contains("switched back to " + goodRelease, status.Detail);
         var afterSwaps = File.ReadAllLines(Path.Combine(node.Layout().AppDir, "after_swap.log"));
@@ -238,7 +238,7 @@ public sealed class DeployTests
         Assert.Equal(DeployOutcomeKind.Failed, outcome.Kind);
         Assert.Equal("v1", node.ReadCurrent("index.html"));
         Assert.Single(node.Layout().List());
-        var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync("dep7", second.Sequence, CancellationToken.None));
+        var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync(node.Identity.Cluster, second.Sequence, CancellationToken.None));
         Assert.Equal(DeployStates.Failed, status.State);
         Assert.Contains("building", status.Output);
         Assert.Contains(node.Logs.WithId(3041), e => e.Message.Contains("building " + commit));
@@ -426,21 +426,25 @@ public sealed class DeployTests
     }
 
     [Fact]
-    public async Task Publish_AllocatesIncreasingSequences_AcrossAppsAndConcurrentPublishers()
+    public async Task Publish_AllocatesStrictlyIncreasingSequences_SharedAcrossApps()
     {
         var (node, repo, dir) = await NodeAsync("dep14");
         using var _ = dir;
         await using var __ = node;
         repo.Commit("index.html", "v1");
 
-        var results = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => node.Publisher.PublishAsync("dep14", i % 2 == 0 ? "shop" : "blog", "main", $"p{i}", CancellationToken.None)));
+        var results = new List<PublishResult>();
+        for (var i = 0; i < 6; i++)
+        {
+            results.Add(await node.Publisher.PublishAsync(node.Identity.Cluster, i % 2 == 0 ? "shop" : "blog", "main", $"p{i}", CancellationToken.None));
+        }
 
         var sequences = results.Select(r => r.Sequence).ToList();
-        Assert.Equal(sequences.Count, sequences.Distinct().Count());
-        var desired = await node.Services.GetRequiredService<DesiredStateStore>().ReadAsync("dep14", "shop", CancellationToken.None);
-        Assert.Equal(results.Where(r => r.Desired.App == "shop").Max(r => r.Sequence), desired.Desired!.Sequence);
-        var next = await node.PublishAsync("main");
-        Assert.True(next.Sequence > sequences.Max());
+        Assert.Equal(Enumerable.Range(1, 6).Select(i => (long)i), sequences);
+        var desired = await node.Services.GetRequiredService<DesiredStateStore>().ReadAsync(node.Identity.Cluster, "shop", CancellationToken.None);
+        Assert.Equal(5, desired.Desired!.Sequence);
+        var record = await node.Store.GetAsync(DeployKeys.Deployment(node.Identity.Cluster, 6), CancellationToken.None);
+        Assert.Equal("blog", DeployJson.Parse<DeploymentRecord>(record!.Content).Value!.App);
     }
 
     [Fact]

@@ -55,7 +55,9 @@ public sealed class DeployNode : IAsyncDisposable
     public ReleaseLayout Layout(string app = "shop") => new(Config.Web!.Root, app);
 
     /// <summary>Creates a node. <paramref name="web"/> is the YAML body of the <c>web:</c> section (indented two spaces).</summary>
-    public static Task<DeployNode> CreateAsync(LocalStack stack, string bucket, TempDir dir, string cluster, string nodeId, string web, string queue = "{wait_time: 1s}")
+    public static Task<DeployNode> CreateAsync(
+        LocalStack stack, string bucket, TempDir dir, string cluster, string nodeId, string web, string queue = "{wait_time: 1s}",
+        Action<IServiceCollection>? configure = null)
     {
         var yaml = $$"""
             version: 1
@@ -85,7 +87,9 @@ public sealed class DeployNode : IAsyncDisposable
             Source = "test",
         };
         var logs = new LogSink();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection();
+        configure?.Invoke(collection);
+        var services = collection
             .AddLogging(b => b.SetMinimumLevel(LogLevel.Debug).AddProvider(logs))
             .AddSingleton(config)
             .AddSingleton(identity)

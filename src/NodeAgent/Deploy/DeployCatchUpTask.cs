@@ -28,7 +28,7 @@ public sealed partial class DeployCatchUpTask(Reconciler reconciler, Deployer de
             var attempt = 0;
             while (true)
             {
-                outcome = await reconciler.ReconcileAsync(app, "boot", null, cancellationToken);
+                outcome = await reconciler.ReconcileAsync(app, Reconciler.BootTrigger, null, cancellationToken);
                 if (outcome.Kind != DeployOutcomeKind.Transient || ++attempt >= Attempts)
                 {
                     break;

@@ -25,7 +25,9 @@ public sealed partial class Deployer(
 
     public ReleaseLayout Layout(string app) => new(_web.Root, app);
 
-    public async Task<DeployOutcome> DeployAsync(AppConfig app, DesiredRelease desired, AppDeployState state, CancellationToken cancellationToken)
+    /// <param name="serving">False during boot catch-up, before the web server runs: after_swap and validate are about a
+    /// running server, so they are skipped and the server then starts on the new release.</param>
+    public async Task<DeployOutcome> DeployAsync(AppConfig app, DesiredRelease desired, AppDeployState state, bool serving, CancellationToken cancellationToken)
     {
         var layout = Layout(app.Name);
         var status = new DeploymentStatus
@@ -108,13 +110,14 @@ public sealed partial class Deployer(
         status = status with { Stage = "validate", SwappedAt = swappedAt, UpdatedAt = swappedAt };
         await statuses.WriteAsync(status, cancellationToken);
 
-        var failure = await AfterSwitchAsync(app, dir, environment, cancellationToken);
+        var failure = serving ? await AfterSwitchAsync(app, dir, environment, cancellationToken) : null;
         if (failure is not null)
         {
             return await SwitchBackAsync(app, layout, id, current, state, status, failure, cancellationToken);
         }
 
-        await statuses.WriteAsync(status with { State = DeployStates.Succeeded, Stage = null, UpdatedAt = time.GetUtcNow() }, cancellationToken);
+        var detail = serving ? null : "boot catch-up: after_swap and validate skipped (the web server starts next)";
+        await statuses.WriteAsync(status with { State = DeployStates.Succeeded, Stage = null, Detail = detail, UpdatedAt = time.GetUtcNow() }, cancellationToken);
         return new DeployOutcome(DeployOutcomeKind.Deployed, desired.Sequence, id.Value, Commit: resolved.Id);
     }
 

@@ -59,6 +59,9 @@ public sealed partial class Reconciler
     /// <summary>How long a reconcile waits for another process (e.g. <c>nodeagent rollback</c>) to release the lock.</summary>
     public TimeSpan LockWait { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>The trigger of boot catch-up: the web server is not running yet.</summary>
+    public const string BootTrigger = "boot";
+
     public IReadOnlyList<AppConfig> Apps => _config.Web?.Apps ?? [];
 
     /// <summary>Converges <paramref name="app"/>. <paramref name="hint"/> is the sequence a message named, if any.</summary>
@@ -130,7 +133,7 @@ public sealed partial class Reconciler
             return Record(app, state, desired, new DeployOutcome(DeployOutcomeKind.Rejected, desired.Sequence, Reason: $"revision '{revision}': {bad}"), null);
         }
 
-        var outcome = await DeployUnderLockAsync(app, desired, state, cancellationToken);
+        var outcome = await DeployUnderLockAsync(app, desired, state, trigger, cancellationToken);
         outcome = Record(app, state, desired, outcome, _deployer.Layout(app.Name).Current()?.Value);
         if (hint is { } older && older < desired.Sequence && outcome.IsSuccess)
         {
@@ -151,7 +154,7 @@ public sealed partial class Reconciler
         return outcome;
     }
 
-    private async Task<DeployOutcome> DeployUnderLockAsync(AppConfig app, DesiredRelease desired, AppDeployState state, CancellationToken cancellationToken)
+    private async Task<DeployOutcome> DeployUnderLockAsync(AppConfig app, DesiredRelease desired, AppDeployState state, string trigger, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(app.DeployTimeout);
@@ -161,7 +164,7 @@ public sealed partial class Reconciler
             using var deployLock = await DeployLock.AcquireAsync(
                 _config.Node.StateDir, app.Name, $"nodeagent deploy of sequence {desired.Sequence}", app.DeployTimeout, LockWait, _time, timeout.Token);
             LogDeploying(_logger, app.Name, desired.Sequence, desired.Revision ?? "(default ref)");
-            var outcome = await _deployer.DeployAsync(app, desired, state, timeout.Token);
+            var outcome = await _deployer.DeployAsync(app, desired, state, serving: trigger != BootTrigger, timeout.Token);
             if (outcome.Kind == DeployOutcomeKind.Deployed)
             {
                 _duration.WithLabels(app.Name).Observe(clock.Elapsed.TotalSeconds);

@@ -65,5 +65,6 @@ public static class NodeAgentCli
         DeployCommand.Create(context),
         RollbackCommand.Create(context),
         ReleasesCommand.Create(context),
+        RetireCommand.Create(context),
     ];
 }

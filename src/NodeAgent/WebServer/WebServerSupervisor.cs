@@ -51,7 +51,7 @@ public sealed partial class WebServerSupervisor(
         {
             if (firstExit.Task.IsCompleted)
             {
-                throw new InvalidOperationException($"web server {server.Command[0]} exited at once with code {firstExit.Task.Result}");
+                throw new InvalidOperationException($"web server {server.Command[0]} exited at once with code {await firstExit.Task}");
             }
 
             if (await AcceptsAsync(cancellationToken))
@@ -65,7 +65,7 @@ public sealed partial class WebServerSupervisor(
 
         if (firstExit.Task.IsCompleted)
         {
-            throw new InvalidOperationException($"web server {server.Command[0]} exited at once with code {firstExit.Task.Result}");
+            throw new InvalidOperationException($"web server {server.Command[0]} exited at once with code {await firstExit.Task}");
         }
 
         LogNotListening(logger, identity.Address.ToString(), config.Web!.Port, SettleTime.TotalSeconds);

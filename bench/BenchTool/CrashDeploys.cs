@@ -7,7 +7,8 @@ using NodeAgent.Deploy;
 namespace NodeAgent.Bench;
 
 /// <summary>
-/// bench/crash-deploys: 200 deploys, each interrupted by kill -9 of the agent at a random moment, then a restart.
+/// bench/crash-deploys: 200 deploys, each interrupted by kill -9 of the agent at a random moment, then a restart;
+/// shared by <c>--workers</c> nodes (own agent, queue, state and app dir each) so the restarts overlap.
 /// After every kill, <c>current</c> must resolve to a complete release (every file of its commit's MANIFEST present
 /// with the right size, no partial marker); after every restart the node must have cleaned up and converged.
 /// </summary>
@@ -37,68 +38,14 @@ public static class CrashDeploys
             commits.Add(Shell.Commit(repo, $"tree {c}"));
         }
 
-        var address = Shell.NextAddress();
-        var hooks = "  keep_releases: 3\n";
-        var userData = Shell.WebUserData(stack, work, "web-1", address, repo, hooks, "{wait_time: 1s}");
-        var layoutRoot = Path.Combine(work, "web-1", "srv", "shop");
+        var workers = int.Parse(options.GetValueOrDefault("workers", "4"), CultureInfo.InvariantCulture);
         await using var services = stack.PublisherServices();
         var publisher = services.GetRequiredService<DeployPublisher>();
-        var log = Path.Combine(work, "agent.log");
-        var agent = Agent.Start(userData, address, log);
-        await agent.WaitReadyAsync(TimeSpan.FromMinutes(2));
-
-        int complete = 0, violations = 0, converged = 0, leftovers = 0, noCurrent = 0;
-        var killedDuring = new Dictionary<string, int>();
-        for (var i = 0; i < deploys; i++)
-        {
-            var commit = commits[i % commits.Count];
-            var published = await publisher.PublishAsync("bench", "shop", commit, "bench", CancellationToken.None);
-            await Task.Delay(random.Next(0, maxDelayMs));
-            agent.Kill9();
-            await agent.WaitForExitAsync();
-            await agent.DisposeAsync();
-            var phase = Phase(layoutRoot);
-            killedDuring[phase] = killedDuring.GetValueOrDefault(phase) + 1;
-
-            switch (CheckCurrent(layoutRoot))
-            {
-                case null:
-                    noCurrent++;
-                    break;
-                case true:
-                    complete++;
-                    break;
-                default:
-                    violations++;
-                    Console.Error.WriteLine($"crash-deploys: deploy {i}: current is NOT a complete release");
-                    break;
-            }
-
-            agent = Agent.Start(userData, address, log);
-            await agent.WaitReadyAsync(TimeSpan.FromMinutes(2));
-            if (Leftovers(layoutRoot) > 0)
-            {
-                leftovers++;
-                Console.Error.WriteLine($"crash-deploys: deploy {i}: crash leftovers remain after restart");
-            }
-
-            var target = new FileInfo(Path.Combine(layoutRoot, "current")).LinkTarget ?? string.Empty;
-            if (target.EndsWith($"-{published.Sequence}-{commit[..12]}", StringComparison.Ordinal) || (CheckCurrent(layoutRoot) == true && target.EndsWith(commit[..12], StringComparison.Ordinal)))
-            {
-                converged++;
-            }
-            else
-            {
-                Console.Error.WriteLine($"crash-deploys: deploy {i}: after restart current is {target}, expected sequence {published.Sequence} of {commit[..12]}");
-            }
-
-            if ((i + 1) % 20 == 0)
-            {
-                Console.Error.WriteLine($"crash-deploys: {i + 1}/{deploys} kills, {violations} violations, {converged} converged");
-            }
-        }
-
-        await agent.DisposeAsync();
+        var totals = new Totals();
+        var shares = Enumerable.Range(0, workers).Select(w => (deploys / workers) + (w < deploys % workers ? 1 : 0)).ToList();
+        await Task.WhenAll(shares.Select((share, w) => Task.Run(() => WorkerAsync(stack, work, repo, commits, publisher, $"shop{w + 1}", share, maxDelayMs, new Random(7 + w), totals))));
+        int complete = totals.Complete, violations = totals.Violations, converged = totals.Converged, leftovers = totals.Leftovers, noCurrent = totals.NoCurrent;
+        var killedDuring = totals.KilledDuring;
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["bench"] = "crash-deploys",
@@ -110,7 +57,87 @@ public static class CrashDeploys
             ["converged_after_restart"] = converged,
             ["leftovers_after_restart"] = leftovers,
             ["killed_during"] = killedDuring,
+            ["workers"] = workers,
         });
+    }
+
+    private sealed class Totals
+    {
+        public int Complete;
+        public int Violations;
+        public int Converged;
+        public int Leftovers;
+        public int NoCurrent;
+        public int Done;
+        public readonly Dictionary<string, int> KilledDuring = new();
+    }
+
+    /// <summary>One node (its own agent, state, queue and app dir) through its share of kill -9 cycles.</summary>
+    private static async Task WorkerAsync(
+        Fauxqs stack, string work, string repo, List<string> commits, DeployPublisher publisher, string appName, int deploys, int maxDelayMs, Random random, Totals totals)
+    {
+        var address = Shell.NextAddress();
+        var nodeId = "web-" + appName;
+        var userData = Shell.WebUserData(stack, work, nodeId, address, repo, "  keep_releases: 3\n", "{wait_time: 1s}");
+        File.WriteAllText(userData, File.ReadAllText(userData).Replace("- name: shop", "- name: " + appName));
+        var layoutRoot = Path.Combine(work, nodeId, "srv", appName);
+        var log = Path.Combine(work, nodeId + ".log");
+        var agent = Agent.Start(userData, address, log);
+        await agent.WaitReadyAsync(TimeSpan.FromMinutes(5));
+        for (var i = 0; i < deploys; i++)
+        {
+            var commit = commits[i % commits.Count];
+            var published = await publisher.PublishAsync("bench", appName, commit, "bench", CancellationToken.None);
+            await Task.Delay(random.Next(0, maxDelayMs));
+            agent.Kill9();
+            await agent.WaitForExitAsync();
+            await agent.DisposeAsync();
+            var phase = Phase(layoutRoot);
+            lock (totals)
+            {
+                totals.KilledDuring[phase] = totals.KilledDuring.GetValueOrDefault(phase) + 1;
+            }
+
+            switch (CheckCurrent(layoutRoot))
+            {
+                case null:
+                    Interlocked.Increment(ref totals.NoCurrent);
+                    break;
+                case true:
+                    Interlocked.Increment(ref totals.Complete);
+                    break;
+                default:
+                    Interlocked.Increment(ref totals.Violations);
+                    Console.Error.WriteLine($"crash-deploys: {nodeId} deploy {i}: current is NOT a complete release");
+                    break;
+            }
+
+            agent = Agent.Start(userData, address, log);
+            await agent.WaitReadyAsync(TimeSpan.FromMinutes(5));
+            if (Leftovers(layoutRoot) > 0)
+            {
+                Interlocked.Increment(ref totals.Leftovers);
+                Console.Error.WriteLine($"crash-deploys: {nodeId} deploy {i}: crash leftovers remain after restart");
+            }
+
+            var target = new FileInfo(Path.Combine(layoutRoot, "current")).LinkTarget ?? string.Empty;
+            if (target.EndsWith($"-{published.Sequence}-{commit[..12]}", StringComparison.Ordinal) || (CheckCurrent(layoutRoot) == true && target.EndsWith(commit[..12], StringComparison.Ordinal)))
+            {
+                Interlocked.Increment(ref totals.Converged);
+            }
+            else
+            {
+                Console.Error.WriteLine($"crash-deploys: {nodeId} deploy {i}: after restart current is {target}, expected sequence {published.Sequence} of {commit[..12]}");
+            }
+
+            var done = Interlocked.Increment(ref totals.Done);
+            if (done % 10 == 0)
+            {
+                Console.Error.WriteLine($"crash-deploys: {done} kills, {Volatile.Read(ref totals.Violations)} violations, {Volatile.Read(ref totals.Converged)} converged");
+            }
+        }
+
+        await agent.DisposeAsync();
     }
 
     /// <summary>null when there is no current; true when current resolves to a complete release of its MANIFEST.</summary>

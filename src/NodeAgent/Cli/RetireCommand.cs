@@ -46,6 +46,8 @@ public static class RetireCommand
 
                 var queues = services.GetRequiredService<IMessageQueue>();
                 var name = QueueNames.ForNode(identity.Cluster, identity.NodeId);
+                // Ensure is how a queue's URL and its dead-letter queue are found by name; for a queue that is already
+                // gone it creates it again, and the deletes below remove it: the goal state either way.
                 var address = await queues.EnsureQueueAsync(name, EnsureNodeQueueTask.Settings(config.Queue), ct);
                 if (address.DeadLetterUrl is { } dlq)
                 {

@@ -62,5 +62,9 @@ public static class NodeAgentCli
         ValidateCommand.Create(context),
         VersionCommand.Create(context),
         StatusCommand.Create(context),
+        DeployCommand.Create(context),
+        RollbackCommand.Create(context),
+        ReleasesCommand.Create(context),
+        RetireCommand.Create(context),
     ];
 }

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
+using NodeAgent.Deploy;
 using NodeAgent.Hosting;
+using NodeAgent.WebServer;
 
 namespace NodeAgent.Roles.Web;
 
@@ -13,6 +15,8 @@ public sealed class WebRole : INodeRole
 
     public void ConfigureServices(IServiceCollection services, AgentConfig config)
     {
-        _ = config.Web ?? throw new InvalidOperationException("role web requires the web section");
+        var web = config.Web ?? throw new InvalidOperationException("role web requires the web section");
+        services.AddDeploys(config);
+        services.AddWebServer(web);
     }
 }

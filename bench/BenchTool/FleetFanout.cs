@@ -1,0 +1,100 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using NodeAgent.Deploy;
+
+namespace NodeAgent.Bench;
+
+/// <summary>
+/// bench/fleet-fanout: 20 agents on this machine, each with its own state dir, queue and loopback address; one deploy;
+/// the time from the start of the publish until all 20 status records say succeeded (from the records' own
+/// timestamps, so the polling interval does not count).
+/// </summary>
+public static class FleetFanout
+{
+    public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
+    {
+        var nodes = int.Parse(options.GetValueOrDefault("nodes", "20"), CultureInfo.InvariantCulture);
+        var runs = int.Parse(options.GetValueOrDefault("runs", "3"), CultureInfo.InvariantCulture);
+        var repo = Path.Combine(work, "repo");
+        Shell.InitRepo(repo);
+        for (var i = 0; i < 50; i++)
+        {
+            File.WriteAllText(Path.Combine(repo, $"page{i}.html"), $"page {i}\n");
+        }
+
+        var commits = new List<string> { Shell.Commit(repo, "a") };
+        File.WriteAllText(Path.Combine(repo, "index.html"), "b\n");
+        commits.Add(Shell.Commit(repo, "b"));
+
+        var agents = new List<Agent>();
+        try
+        {
+            for (var i = 0; i < nodes; i++)
+            {
+                var address = Shell.NextAddress();
+                var userData = Shell.WebUserData(stack, work, $"web-{i + 1:00}", address, repo);
+                agents.Add(Agent.Start(userData, address, Path.Combine(work, $"web-{i + 1:00}.log")));
+                if (i % 5 == 4)
+                {
+                    await Task.WhenAll(agents.TakeLast(5).Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(3))));
+                }
+            }
+
+            await Task.WhenAll(agents.Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(3))));
+            Console.Error.WriteLine($"fleet-fanout: {nodes} agents ready");
+            await using var services = stack.PublisherServices();
+            var publisher = services.GetRequiredService<DeployPublisher>();
+            var statuses = services.GetRequiredService<DeploymentStatusStore>();
+            var results = new List<double>();
+            for (var run = 0; run <= runs; run++)
+            {
+                var started = DateTimeOffset.UtcNow;
+                var published = await publisher.PublishAsync("bench", "shop", commits[run % 2], "bench", CancellationToken.None);
+                if (published.Targets.Count != nodes)
+                {
+                    throw new InvalidOperationException($"publish reached {published.Targets.Count} of {nodes} nodes");
+                }
+
+                var deadline = DateTimeOffset.UtcNow.AddMinutes(2);
+                IReadOnlyList<DeploymentStatus> seen = [];
+                while (DateTimeOffset.UtcNow < deadline)
+                {
+                    seen = await statuses.ListAsync("bench", published.Sequence, CancellationToken.None);
+                    if (seen.Count(s => s.State == DeployStates.Succeeded) == nodes)
+                    {
+                        break;
+                    }
+
+                    await Task.Delay(100);
+                }
+
+                var done = seen.Where(s => s.State == DeployStates.Succeeded).ToList();
+                if (done.Count != nodes)
+                {
+                    throw new TimeoutException($"only {done.Count} of {nodes} nodes succeeded: {string.Join(", ", seen.Select(s => $"{s.NodeId} {s.State} {s.Detail}"))}");
+                }
+
+                var allLive = (done.Max(s => s.UpdatedAt) - started).TotalMilliseconds;
+                Console.Error.WriteLine($"fleet-fanout: run {run}{(run == 0 ? " (warm-up, not counted)" : string.Empty)}: all {nodes} live after {allLive:0} ms");
+                if (run > 0)
+                {
+                    results.Add(allLive);
+                }
+            }
+
+            return JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["bench"] = "fleet-fanout",
+                ["nodes"] = nodes,
+                ["all_live_ms"] = Math.Round(Shell.Median(results)),
+                ["runs"] = runs,
+                ["max_ms"] = Math.Round(results.Max()),
+            });
+        }
+        finally
+        {
+            await Task.WhenAll(agents.Select(a => a.StopAsync(TimeSpan.FromSeconds(20))));
+        }
+    }
+}

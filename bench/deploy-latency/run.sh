@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# bench/deploy-latency: Time from publish to current switched on one node, for a ~50 MB / ~5,000-file repo and a small delta
+# commit, against the hand-made floor (git fetch + git archive | tar -x + mv -T) measured in the same run.
+# Prints {"bench":"deploy-latency","agent_ms":…,"floor_ms":…,"ratio":…}. Target: agent <= 1.2 x floor + 150 ms.
+# Options: --runs=7 --files=5000 --file-bytes=10240
+source "$(dirname "$0")/../lib.sh"
+run_bench deploy-latency "$@"

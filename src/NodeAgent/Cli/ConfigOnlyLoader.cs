@@ -1,0 +1,43 @@
+using System.CommandLine;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Bootstrap;
+using NodeAgent.Configuration;
+
+namespace NodeAgent.Cli;
+
+/// <summary>
+/// Loads and validates user-data for commands that need the configuration but not this host's identity: the
+/// publisher (<c>deploy</c>, which may run on a build box) and the local release commands.
+/// </summary>
+public static class ConfigOnlyLoader
+{
+    public static async Task<(AgentConfig? Config, ExitCode Code)> LoadAsync(
+        ParseResult parse, CliContext context, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var raw = await UserDataSources.Resolve(parse, context, loggers).FetchAsync(cancellationToken);
+            string text;
+            try
+            {
+                text = UserDataDecoder.Decode(raw.Bytes);
+            }
+            catch (UserDataFormatException ex)
+            {
+                throw new ConfigException(raw.Source, [new ConfigError(string.Empty, ex.Message)]);
+            }
+
+            return (AgentConfigReader.Read(text, raw.Source, context.Roles.Names), ExitCode.Ok);
+        }
+        catch (ConfigException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message);
+            return (null, ExitCode.InvalidConfig);
+        }
+        catch (UserDataUnavailableException ex)
+        {
+            await context.Error.WriteLineAsync($"cannot get user-data: {ex.Message}");
+            return (null, ExitCode.UserDataUnavailable);
+        }
+    }
+}

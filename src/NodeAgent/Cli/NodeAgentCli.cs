@@ -62,5 +62,6 @@ public static class NodeAgentCli
         ValidateCommand.Create(context),
         VersionCommand.Create(context),
         StatusCommand.Create(context),
+        DnsCommand.Create(context),
     ];
 }

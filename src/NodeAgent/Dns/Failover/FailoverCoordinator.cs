@@ -189,7 +189,7 @@ public sealed partial class FailoverCoordinator
             if (result == DnsUpdateResult.PreconditionFailed)
             {
                 LogRaced(_logger, Name, "renewal");
-                return _state.Role;
+                return await SettleAsync(self, cancellationToken);
             }
 
             current = renewed;
@@ -213,10 +213,7 @@ public sealed partial class FailoverCoordinator
             LogSteppedDown(_logger, Name, holder ?? "(no valid lease)", lease?.Epoch ?? 0, observed.ToString());
         }
 
-        Publish(new FailoverSnapshot(FailoverRole.Standby, holder, lease?.Epoch ?? 0, lease?.Expires,
-            lease is null
-                ? $"standby: {Name} holds {observed} without a valid lease"
-                : $"standby: {Name} held by {holder} (epoch {lease.Epoch}, lease until {Stamp(lease.Expires)})"), ready: true);
+        PublishStandby(observed, lease);
 
         string reason;
         if (lease is null)
@@ -288,7 +285,7 @@ public sealed partial class FailoverCoordinator
         if (result == DnsUpdateResult.PreconditionFailed)
         {
             LogRaced(_logger, Name, purpose);
-            return _state.Role;
+            return await SettleAsync(self, cancellationToken);
         }
 
         _highestEpoch = epoch;
@@ -307,6 +304,42 @@ public sealed partial class FailoverCoordinator
         PublishActive(lease);
         return FailoverRole.Active;
     }
+
+    /// <summary>
+    /// After a write lost its race: read again and take whatever role the name now gives this node, so a round always
+    /// ends knowing who holds the name (the other writer, or this node if an earlier write of its own had applied).
+    /// </summary>
+    private async Task<FailoverRole> SettleAsync(IPAddress self, CancellationToken cancellationToken)
+    {
+        var observed = await _provider.ReadAsync(Name, cancellationToken);
+        var lease = LeaseRecord.Find(observed.Texts);
+        if (lease is not null)
+        {
+            _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
+            _metrics.FailoverEpoch.Set(lease.Epoch);
+        }
+
+        if (lease is not null && lease.Owner == _identity.NodeId && observed.Addresses.Count == 1 && observed.Addresses[0].Equals(self))
+        {
+            _confirmedUntil = lease.Expires;
+            PublishActive(lease);
+            return FailoverRole.Active;
+        }
+
+        if (_state.Role == FailoverRole.Active)
+        {
+            LogSteppedDown(_logger, Name, lease?.Owner ?? "(no valid lease)", lease?.Epoch ?? 0, observed.ToString());
+        }
+
+        PublishStandby(observed, lease);
+        return FailoverRole.Standby;
+    }
+
+    private void PublishStandby(DnsRecordSet observed, LeaseRecord? lease)
+        => Publish(new FailoverSnapshot(FailoverRole.Standby, lease?.Owner, lease?.Epoch ?? 0, lease?.Expires,
+            lease is null
+                ? $"standby: {Name} holds {observed} without a valid lease"
+                : $"standby: {Name} held by {lease.Owner} (epoch {lease.Epoch}, lease until {Stamp(lease.Expires)})"), ready: true);
 
     private void PublishActive(LeaseRecord lease)
         => Publish(new FailoverSnapshot(FailoverRole.Active, lease.Owner, lease.Epoch, lease.Expires,

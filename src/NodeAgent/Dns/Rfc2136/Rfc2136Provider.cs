@@ -28,6 +28,9 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
     private readonly TSigAlgorithm _algorithm;
     private readonly DnsClient _client;
 
+    // One request at a time: the library's pooled TCP connections lose answers when requests overlap.
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
     public Rfc2136Provider(string zone, Rfc2136Config config, TimeSpan timeout, TimeProvider time, ILogger<Rfc2136Provider> logger)
     {
         Zone = zone.TrimEnd('.').ToLowerInvariant();
@@ -58,12 +61,10 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
     public async Task<DnsRecordSet> ReadAsync(string name, CancellationToken cancellationToken)
     {
         var domain = Domain(name);
-        var addresses = QueryAsync(domain, RecordType.A, cancellationToken);
-        var texts = QueryAsync(domain, RecordType.Txt, cancellationToken);
-        await Task.WhenAll(addresses, texts);
-
-        var a = (await addresses).AnswerRecords.OfType<ARecord>().Where(r => r.Name.Equals(domain)).ToList();
-        var t = (await texts).AnswerRecords.OfType<TxtRecord>().Where(r => r.Name.Equals(domain)).ToList();
+        var addresses = await QueryAsync(domain, RecordType.A, cancellationToken);
+        var texts = await QueryAsync(domain, RecordType.Txt, cancellationToken);
+        var a = addresses.AnswerRecords.OfType<ARecord>().Where(r => r.Name.Equals(domain)).ToList();
+        var t = texts.AnswerRecords.OfType<TxtRecord>().Where(r => r.Name.Equals(domain)).ToList();
         return new DnsRecordSet
         {
             Addresses = a.Select(r => r.Address).ToList(),
@@ -113,7 +114,11 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
         return result;
     }
 
-    public void Dispose() => ((IDisposable)_client).Dispose();
+    public void Dispose()
+    {
+        ((IDisposable)_client).Dispose();
+        _gate.Dispose();
+    }
 
     private static void AddRRsetPrerequisite(DnsUpdateMessage message, DomainName domain, RecordType type, IEnumerable<DnsRecordBase> records)
     {
@@ -165,12 +170,13 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
     private async Task<TMessage> SendAsync<TMessage>(TMessage message, Func<TMessage, Task<TMessage?>> send, string what, CancellationToken cancellationToken)
         where TMessage : DnsMessageBase
     {
-        var clock = Stopwatch.StartNew();
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter(_timeout + TimeSpan.FromSeconds(1));
         TMessage? response;
+        await _gate.WaitAsync(cancellationToken);
+        var clock = Stopwatch.StartNew();
         try
         {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(_timeout + TimeSpan.FromSeconds(1));
             response = await send(message).WaitAsync(bound.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -180,6 +186,10 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
         catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
         {
             throw new DnsProviderException(DnsFailure.Unreachable, $"{what}: cannot reach the DNS server {Server}: {ex.Message}", ex);
+        }
+        finally
+        {
+            _gate.Release();
         }
 
         if (response is null)

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Configuration;
 using NodeAgent.Dns;
 using NodeAgent.Dns.Failover;
+using NodeAgent.Dns.Registration;
 using NodeAgent.Hosting;
 using NodeAgent.Processes;
 using NodeAgent.Registry;
@@ -69,6 +71,8 @@ public static class DnsCommand
                 await output.WriteLineAsync($"lb        {shared}: unknown (DNS cannot be read)");
                 await context.Error.WriteLineAsync($"dns status: cannot read {shared}: {ex.Message}");
             }
+
+            await output.WriteLineAsync($"this node {boot.Identity.NodeId}: {await LocalRoleAsync(config, cancellationToken)}");
 
             await using var services = new ServiceCollection()
                 .AddLogging(b => b.SetMinimumLevel(LogLevel.Error))
@@ -134,6 +138,36 @@ public static class DnsCommand
         }
 
         return (int)exit;
+    }
+
+    /// <summary>What the local agent's /healthz says about this node: its failover role, else its own record.</summary>
+    private static async Task<string> LocalRoleAsync(AgentConfig config, CancellationToken cancellationToken)
+    {
+        if (!config.Status.Enabled)
+        {
+            return "unknown (status endpoint disabled)";
+        }
+
+        var url = new Uri($"http://{config.Status.Listen}/healthz");
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
+            using var response = await http.GetAsync(url, cancellationToken);
+            var checks = JsonDocument.Parse(await response.Content.ReadAsStringAsync(cancellationToken)).RootElement.GetProperty("checks");
+            foreach (var check in new[] { FailoverCoordinator.ReadinessCheck, DnsRegistrar.ReadinessCheck })
+            {
+                if (checks.TryGetProperty(check, out var found) && found.GetProperty("detail").GetString() is { } detail)
+                {
+                    return detail;
+                }
+            }
+
+            return "the agent runs but reports nothing about DNS yet";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        {
+            return $"agent not running (no answer from {url})";
+        }
     }
 
     private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

@@ -75,6 +75,24 @@ public sealed class Rfc2136ProviderTests
     }
 
     [Fact]
+    public async Task Calls_IssuedConcurrentlyOnOneProvider_AllGetTheirOwnAnswers()
+    {
+        await using var bind = await BindServer.StartAsync();
+        using var dns = Provider(bind);
+        var names = Enumerable.Range(0, 10).Select(i => $"n{i}.{bind.Zone}").ToList();
+        await Task.WhenAll(names.Select((n, i) => dns.UpdateAsync(
+            new DnsUpdate(n, DnsPrecondition.None, DnsRecordSet.Of(IPAddress.Parse($"10.0.3.{i + 1}"), 30, $"text {i}"), 30), CancellationToken.None)));
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => dns.ReadAsync(names[i % 10], CancellationToken.None)));
+
+        for (var i = 0; i < reads.Length; i++)
+        {
+            Assert.Equal([IPAddress.Parse($"10.0.3.{(i % 10) + 1}")], reads[i].Addresses);
+            Assert.Equal([$"text {i % 10}"], reads[i].Texts);
+        }
+    }
+
+    [Fact]
     public async Task Read_OfANameThatDoesNotExist_IsEmpty()
     {
         await using var bind = await BindServer.StartAsync();

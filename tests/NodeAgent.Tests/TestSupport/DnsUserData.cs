@@ -5,7 +5,7 @@ namespace NodeAgent.Tests.TestSupport;
 /// <summary>User-data files for agents under test that register in a test BIND (and, for lb nodes, fail over).</summary>
 public static class DnsUserData
 {
-    public const string FastFailover = "{interval: 1s, fall: 2, min_hold: 2s, lease: 4s}";
+    public const string FastFailover = "{interval: 2s, fall: 2, min_hold: 4s, lease: 8s}";
 
     /// <summary>An lb node on its own loopback address: status endpoint and HTTP frontend there too, DNS in <paramref name="bind"/>.</summary>
     public static string Lb(LocalStack stack, string bucket, TempDir dir, string cluster, string nodeId, IPAddress address, int httpPort,

@@ -43,6 +43,7 @@ public sealed partial class FailoverCoordinator
     private string? _probedHolder;
     private long _highestEpoch;
     private DateTimeOffset? _confirmedUntil;
+    private int _failedRounds;
 
     public FailoverCoordinator(
         IDnsProvider provider,
@@ -92,17 +93,11 @@ public sealed partial class FailoverCoordinator
                 _metrics.FailoverEpoch.Set(lease.Epoch);
             }
 
-            if (observed.IsEmpty)
-            {
-                return await AcquireAsync(DnsPrecondition.Absent, null, self, now, "the name was free", cancellationToken);
-            }
-
-            if (lease is not null && lease.Owner == _identity.NodeId)
-            {
-                return await HoldAsync(observed, lease, self, now, cancellationToken);
-            }
-
-            return await WatchAsync(observed, lease, self, now, cancellationToken);
+            var role = observed.IsEmpty ? await AcquireAsync(DnsPrecondition.Absent, null, self, now, "the name was free", cancellationToken)
+                : lease is not null && lease.Owner == _identity.NodeId ? await HoldAsync(observed, lease, self, now, cancellationToken)
+                : await WatchAsync(observed, lease, self, now, cancellationToken);
+            _failedRounds = 0;
+            return role;
         }
         finally
         {
@@ -118,12 +113,18 @@ public sealed partial class FailoverCoordinator
     {
         var now = _time.GetUtcNow();
         var current = _state.Current;
+        _failedRounds++;
+        var log = _failedRounds == 1 || _failedRounds % 30 == 0;
         if (current.Role == FailoverRole.Active && _confirmedUntil is { } until && now < until)
         {
             var detail = $"active: holds {Name} (epoch {current.Epoch}); cannot reach DNS to renew ({exception.Message}); lease valid until {Stamp(until)}";
             _readiness.Set(ReadinessCheck, true, detail);
             _state.Set(current with { Detail = detail });
-            LogRoundFailed(_logger, Name, exception);
+            if (log)
+            {
+                LogRoundFailed(_logger, Name, _failedRounds, exception);
+            }
+
             return;
         }
 
@@ -131,9 +132,9 @@ public sealed partial class FailoverCoordinator
         {
             LogSelfFenced(_logger, Name, current.Epoch, _confirmedUntil is { } u ? Stamp(u) : "never", exception);
         }
-        else
+        else if (log)
         {
-            LogRoundFailed(_logger, Name, exception);
+            LogRoundFailed(_logger, Name, _failedRounds, exception);
         }
 
         Publish(new FailoverSnapshot(FailoverRole.Unknown, current.Holder, current.Epoch, current.LeaseExpires,
@@ -378,8 +379,8 @@ public sealed partial class FailoverCoordinator
     [LoggerMessage(EventId = 5027, Level = LogLevel.Information, Message = "Failover: released {Name} (epoch {Epoch}) on stop; the peer takes over at its next round")]
     private static partial void LogReleased(ILogger logger, string name, long epoch);
 
-    [LoggerMessage(EventId = 5028, Level = LogLevel.Warning, Message = "Failover: round on {Name} failed")]
-    private static partial void LogRoundFailed(ILogger logger, string name, Exception exception);
+    [LoggerMessage(EventId = 5028, Level = LogLevel.Warning, Message = "Failover: round on {Name} failed ({Failures} in a row; logged on the first and every 30th)")]
+    private static partial void LogRoundFailed(ILogger logger, string name, int failures, Exception exception);
 
     [LoggerMessage(EventId = 5029, Level = LogLevel.Error, Message = "Failover: could not renew {Name} (epoch {Epoch}) before the lease ran out at {Until}; no longer acting as active")]
     private static partial void LogSelfFenced(ILogger logger, string name, long epoch, string until, Exception exception);

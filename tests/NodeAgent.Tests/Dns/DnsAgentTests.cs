@@ -38,12 +38,12 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         Assert.Equal([lb1Address], claimed.Addresses);
         Assert.Equal(("lb1", 1L), (LeaseRecord.Find(claimed.Texts)!.Owner, LeaseRecord.Find(claimed.Texts)!.Epoch));
         Assert.Equal([lb1Address], (await truth.ReadAsync($"lb1.{bind.Zone}", CancellationToken.None)).Addresses);
-        Assert.StartsWith($"active: holds {shared} (epoch 1", await FailoverDetailAsync(lb1Address));
+        await WaitForDetailAsync(lb1Address, $"active: holds {shared} (epoch 1");
 
         // lb2 boots as standby.
         await using var lb2 = AgentProcess.Start(["run", "--user-data", lb2File]);
         await WaitForReadyAsync(lb2, Healthz(lb2Address));
-        Assert.StartsWith($"standby: {shared} held by lb1 (epoch 1", await FailoverDetailAsync(lb2Address));
+        await WaitForDetailAsync(lb2Address, $"standby: {shared} held by lb1 (epoch 1");
         Assert.Equal([lb2Address], (await truth.ReadAsync($"lb2.{bind.Zone}", CancellationToken.None)).Addresses);
         var status = await AgentProcess.RunAsync(["dns", "status", "--user-data", lb2File], Patience);
         Assert.True(status.ExitCode == 0, status.Stdout + status.Stderr);
@@ -61,14 +61,14 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         output.WriteLine($"{shared} answered {lb2Address} {clock.ElapsedMilliseconds} ms after kill -9 of lb1");
         var lease = LeaseRecord.Find(taken.Texts)!;
         Assert.Equal(("lb2", 2L), (lease.Owner, lease.Epoch));
-        Assert.Contains("\"EventId\":5021", lb2.StandardOutput);
-        Assert.StartsWith($"active: holds {shared} (epoch 2", await FailoverDetailAsync(lb2Address));
+        await WaitForLogAsync(lb2, 5021);
+        await WaitForDetailAsync(lb2Address, $"active: holds {shared} (epoch 2");
 
         // The old active comes back: it finds the name held by lb2 and stays standby.
         await using var lb1Again = AgentProcess.Start(["run", "--user-data", lb1File]);
         await WaitForReadyAsync(lb1Again, Healthz(lb1Address));
         await Task.Delay(TimeSpan.FromSeconds(3));
-        Assert.StartsWith($"standby: {shared} held by lb2 (epoch 2", await FailoverDetailAsync(lb1Address));
+        await WaitForDetailAsync(lb1Address, $"standby: {shared} held by lb2 (epoch 2");
         Assert.Equal([lb2Address], (await truth.ReadAsync(shared, CancellationToken.None)).Addresses);
         Assert.Equal(2, LeaseRecord.Find((await truth.ReadAsync(shared, CancellationToken.None)).Texts)!.Epoch);
         using var http = new HttpClient();
@@ -124,7 +124,7 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         var reason = reasons.Single(r => r.StartsWith("dns: ", StringComparison.Ordinal));
         Assert.StartsWith($"dns: cannot register {name}: ", reason);
         Assert.Contains($"no answer from the DNS server 127.0.0.1:{bind.Port}", reason);
-        Assert.Contains("\"EventId\":5007", agent.StandardOutput);
+        await WaitForLogAsync(agent, 5007);
         output.WriteLine($"not ready after {clock.ElapsedMilliseconds} ms");
         var status = await AgentProcess.RunAsync(["dns", "status", "--user-data", file], Patience);
         output.WriteLine($"dns status done after {clock.ElapsedMilliseconds} ms");
@@ -139,8 +139,8 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
 
         using var truth = Rfc2136ProviderTests.Provider(bind);
         Assert.Equal([address], (await truth.ReadAsync(name, CancellationToken.None)).Addresses);
-        Assert.True(agent.StandardOutput.Split('\n').Count(l => l.Contains("\"EventId\":5002")) >= 3, "expected several logged retries");
-        Assert.Contains("\"EventId\":5004", agent.StandardOutput);
+        await WaitForLogAsync(agent, 5004);
+        Assert.True(agent.StandardOutput.Split('\n').Count(l => l.Contains("\"EventId\":5002,")) >= 3, "expected several logged retries");
     }
 
     [Fact]
@@ -163,6 +163,17 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
     }
 
     private static Uri Healthz(IPAddress address) => new($"http://{address}:9780/healthz");
+
+    /// <summary>The agent logs through a background queue: give a line that describes something already seen time to arrive.</summary>
+    private static async Task WaitForLogAsync(AgentProcess agent, int eventId)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (!agent.StandardOutput.Contains($"\"EventId\":{eventId},", StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the agent never logged event {eventId}:\n{agent.StandardOutput}");
+            await Task.Delay(100);
+        }
+    }
 
     /// <summary>Polls /healthz until 200; a slow answer (a busy machine) is just another poll.</summary>
     private static async Task WaitForReadyAsync(AgentProcess agent, Uri healthz)
@@ -189,6 +200,19 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         }
 
         Assert.Fail($"agent never became ready:\n{agent.StandardOutput}\n{agent.StandardError}");
+    }
+
+    /// <summary>Waits until the node's failover check reads as expected (it is set a moment after the DNS write).</summary>
+    private static async Task WaitForDetailAsync(IPAddress address, string prefix)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        var detail = await FailoverDetailAsync(address);
+        while (!detail.StartsWith(prefix, StringComparison.Ordinal))
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"failover check of {address} is '{detail}', expected '{prefix}…'");
+            await Task.Delay(100);
+            detail = await FailoverDetailAsync(address);
+        }
     }
 
     private static async Task<string> FailoverDetailAsync(IPAddress address)

@@ -63,8 +63,8 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
         var domain = Domain(name);
         var addresses = await QueryAsync(domain, RecordType.A, cancellationToken);
         var texts = await QueryAsync(domain, RecordType.Txt, cancellationToken);
-        var a = addresses.AnswerRecords.OfType<ARecord>().Where(r => r.Name.Equals(domain)).ToList();
-        var t = texts.AnswerRecords.OfType<TxtRecord>().Where(r => r.Name.Equals(domain)).ToList();
+        var a = addresses.AnswerRecords.OfType<ARecord>().Where(r => r.Name.Equals(domain, true)).ToList();
+        var t = texts.AnswerRecords.OfType<TxtRecord>().Where(r => r.Name.Equals(domain, true)).ToList();
         return new DnsRecordSet
         {
             Addresses = a.Select(r => r.Address).ToList(),
@@ -237,7 +237,7 @@ public sealed partial class Rfc2136Provider : IDnsProvider, IDisposable
                 $"{what}: the answer from {Server} has a TSIG signature that does not verify with key '{_config.KeyName}' ({Rcode(tsig.ValidationResult)}); it was corrupted or forged and is ignored");
         }
 
-        if (!tsig.Name.Equals(_keyName, false) || tsig.Algorithm != _algorithm || tsig.OriginalID != request.TransactionID)
+        if (!tsig.Name.Equals(_keyName, true) || tsig.Algorithm != _algorithm || tsig.OriginalID != request.TransactionID)
         {
             throw new DnsProviderException(DnsFailure.Authentication,
                 $"{what}: the answer from {Server} is signed with key '{tsig.Name}' ({tsig.Algorithm}) for request {tsig.OriginalID}, not with '{_config.KeyName}' for request {request.TransactionID}");

@@ -58,7 +58,17 @@ public sealed partial class Route53Provider : IDnsProvider, IDisposable
         var fqdn = Fqdn(name);
         var query = $"name={Uri.EscapeDataString(fqdn)}&maxitems=20";
         var body = await SendAsync(HttpMethod.Get, $"rrset?{query}", null, "ListResourceRecordSets", cancellationToken);
-        var sets = XDocument.Parse(body).Root?.Element(Xmlns + "ResourceRecordSets")?.Elements(Xmlns + "ResourceRecordSet") ?? [];
+        XDocument document;
+        try
+        {
+            document = XDocument.Parse(body);
+        }
+        catch (System.Xml.XmlException ex)
+        {
+            throw new DnsProviderException(DnsFailure.Protocol, $"Route 53 ListResourceRecordSets answered something that is not XML: {ex.Message}", ex);
+        }
+
+        var sets = document.Root?.Element(Xmlns + "ResourceRecordSets")?.Elements(Xmlns + "ResourceRecordSet") ?? [];
         var addresses = new List<IPAddress>();
         var texts = new List<string>();
         var ttl = 0;
@@ -201,6 +211,10 @@ public sealed partial class Route53Provider : IDnsProvider, IDisposable
         catch (AmazonServiceException ex)
         {
             throw new DnsProviderException(Classify(ex), $"Route 53 {operation} on hosted zone {_config.HostedZoneId} failed: {ex.ErrorCode}: {ex.Message}", ex);
+        }
+        catch (AmazonClientException ex)
+        {
+            throw new DnsProviderException(DnsFailure.Authentication, $"Route 53 {operation}: no usable AWS credentials (aws.credentials or the default chain): {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {

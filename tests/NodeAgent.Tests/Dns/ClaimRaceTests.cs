@@ -4,9 +4,10 @@ using Xunit.Abstractions;
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>The claim race over real BIND (CI size; bench/dns-race runs 1000 trials).</summary>
+[Collection(DnsCollection.Name)]
 public sealed class ClaimRaceTests(ITestOutputHelper output)
 {
-    public const int Trials = 200;
+    public const int Trials = 100;
 
     [Fact]
     public async Task TwoClaimersRacing_ForAFreeNameAndForATakeover_LeaveExactlyOneOwnerEveryTime()

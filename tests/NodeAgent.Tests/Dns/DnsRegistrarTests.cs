@@ -12,6 +12,7 @@ using Prometheus;
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>A node's own record against a real BIND: register, follow an address change, deregister only its own.</summary>
+[Collection(DnsCollection.Name)]
 public sealed class DnsRegistrarTests
 {
     private sealed class MovableAddress(IPAddress address) : INodeAddressSource

@@ -9,6 +9,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>The exec provider's contract: a bash script over nsupdate/dig against a real BIND, and the exit codes.</summary>
+[Collection(DnsCollection.Name)]
 public sealed class ExecDnsProviderTests
 {
     private static readonly IPAddress A1 = IPAddress.Parse("10.0.0.1");

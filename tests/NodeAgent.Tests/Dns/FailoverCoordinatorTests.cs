@@ -9,6 +9,7 @@ using Prometheus;
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>The failover state machine against a real BIND, with a scripted probe and a fake clock.</summary>
+[Collection(DnsCollection.Name)]
 public sealed class FailoverCoordinatorTests
 {
     private static readonly IPAddress Lb1Address = IPAddress.Parse("10.0.1.1");

@@ -8,6 +8,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>The RFC 2136 + TSIG provider against a real BIND 9.</summary>
+[Collection(DnsCollection.Name)]
 public sealed class Rfc2136ProviderTests
 {
     private static readonly IPAddress A1 = IPAddress.Parse("10.0.0.1");
@@ -16,7 +17,7 @@ public sealed class Rfc2136ProviderTests
     internal static Rfc2136Provider Provider(BindServer bind, string? secret = null, string? keyName = null, int? port = null, TimeSpan? timeout = null)
     {
         var config = bind.Config(secret, keyName);
-        return new Rfc2136Provider(bind.Zone, port is null ? config : config with { Port = port.Value }, timeout ?? TimeSpan.FromSeconds(2),
+        return new Rfc2136Provider(bind.Zone, port is null ? config : config with { Port = port.Value }, timeout ?? TimeSpan.FromSeconds(5),
             TimeProvider.System, NullLogger<Rfc2136Provider>.Instance);
     }
 

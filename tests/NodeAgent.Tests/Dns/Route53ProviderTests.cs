@@ -9,6 +9,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>The Route 53 provider against the loopback stand-in (request shape, SigV4, batch semantics, backoff).</summary>
+[Collection(DnsCollection.Name)]
 public sealed class Route53ProviderTests
 {
     private const string Zone = "shop.internal";

@@ -75,7 +75,7 @@ public sealed partial class BindServer : IAsyncDisposable
         dns:
           zone: {{Zone}}
           provider: rfc2136
-          timeout: 1s
+          timeout: 3s
           rfc2136: {server: {{Address}}, port: {{Port}}, key_name: {{KeyName}}, key_secret: "{{Secret}}"}
         {{extra}}
         """;

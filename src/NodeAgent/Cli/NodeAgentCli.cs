@@ -66,5 +66,6 @@ public static class NodeAgentCli
         RollbackCommand.Create(context),
         ReleasesCommand.Create(context),
         RetireCommand.Create(context),
+        DnsCommand.Create(context),
     ];
 }

@@ -67,6 +67,11 @@ public static class AgentConfigReader
             }
         }
 
+        if (dns?.RecordName is { } record && lb is { Failover.Enabled: true } && record == lb.Failover.Name)
+        {
+            r.Error("dns.record", $"'{record}' is the lb pair's shared name (lb.failover.name); give this node its own name such as {record}1");
+        }
+
         if (role is null || cluster is null || aws is null)
         {
             return null;

@@ -32,6 +32,9 @@ public sealed record DnsSection
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How often the node re-reads its own record and rewrites it when it differs (address change, lost record).</summary>
+    public TimeSpan CheckInterval { get; init; } = TimeSpan.FromSeconds(60);
+
     private static readonly Dictionary<string, DnsProviderKind> Providers = new()
     {
         ["rfc2136"] = DnsProviderKind.Rfc2136,
@@ -45,6 +48,8 @@ public sealed record DnsSection
         ["hmac-sha512"] = "hmac-sha512",
     };
 
+    private static readonly System.Text.RegularExpressions.Regex Label = new("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
+
     public static DnsSection Read(ConfigReader r)
     {
         var provider = r.Choice("provider", DnsProviderKind.Rfc2136, Providers, required: true);
@@ -52,17 +57,11 @@ public sealed record DnsSection
         {
             Zone = (r.String("zone", required: true, pattern: Names.DnsName(), patternHint: Names.DnsNameHint) ?? "invalid").TrimEnd('.'),
             Ttl = r.Int("ttl", 60, 1, 86_400),
-            RecordName = r.String("record", pattern: Names.DnsName(), patternHint: "a DNS label such as lb1 or web-1"),
+            RecordName = r.String("record", pattern: Label, patternHint: "a DNS label such as lb1 or web-1"),
             Provider = provider,
             Timeout = r.Duration("timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
-            Rfc2136 = r.Section("rfc2136", c => new Rfc2136Config
-            {
-                Server = c.Address("server", required: true) ?? IPAddress.Loopback,
-                Port = c.Int("port", 53, 1, 65535),
-                KeyName = c.String("key_name", required: true, pattern: Names.DnsName(), patternHint: Names.DnsNameHint) ?? string.Empty,
-                KeyAlgorithm = c.Choice("key_algorithm", "hmac-sha256", TsigAlgorithms),
-                KeySecret = c.Secret("key_secret", required: true) ?? SecretValue.Literal(string.Empty),
-            }),
+            CheckInterval = r.Duration("check_interval", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
+            Rfc2136 = r.Section("rfc2136", ReadRfc2136),
             Route53 = r.Section("route53", c => new Route53Config
             {
                 HostedZoneId = c.String("hosted_zone_id", required: true, pattern: new("^[A-Z0-9]{1,32}$"), patternHint: "a hosted zone id such as Z0123456789ABC") ?? string.Empty,
@@ -94,6 +93,27 @@ public sealed record DnsSection
         }
 
         return section;
+    }
+
+    private static Rfc2136Config ReadRfc2136(ConfigReader c)
+    {
+        var config = new Rfc2136Config
+        {
+            Server = c.Address("server", required: true) ?? IPAddress.Loopback,
+            Port = c.Int("port", 53, 1, 65535),
+            KeyName = c.String("key_name", required: true, pattern: Names.DnsName(), patternHint: Names.DnsNameHint) ?? string.Empty,
+            KeyAlgorithm = c.Choice("key_algorithm", "hmac-sha256", TsigAlgorithms),
+            KeySecret = c.Secret("key_secret", required: true) ?? SecretValue.Literal(string.Empty),
+        };
+
+        // A literal secret can be checked now; file and env secrets are checked when first used.
+        if (config.KeySecret is { File: null, Environment: null } literal && literal.Reveal().Length > 0
+            && !Convert.TryFromBase64String(literal.Reveal(), new byte[literal.Reveal().Length], out _))
+        {
+            c.Error("key_secret", "expected the base64 secret that tsig-keygen prints");
+        }
+
+        return config;
     }
 }
 

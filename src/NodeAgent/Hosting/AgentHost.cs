@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Bootstrap;
+using NodeAgent.Dns;
 using NodeAgent.Messaging;
 using NodeAgent.Processes;
 using NodeAgent.Registry;
@@ -45,6 +46,7 @@ public static class AgentHost
         services.AddProcesses();
         services.AddNodeQueue(config.Queue);
         services.AddNodeRegistration(config.Registry);
+        services.AddDns(config);
         role.ConfigureServices(services, config);
         if (options.Once)
         {

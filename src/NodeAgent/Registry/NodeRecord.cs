@@ -27,6 +27,9 @@ public sealed record NodeRecord
     /// <summary>Named ports: <c>http</c> for web nodes, <c>status</c> for every agent, and so on.</summary>
     public IReadOnlyDictionary<string, int> Ports { get; init; } = new Dictionary<string, int>();
 
+    /// <summary>The node's own DNS name (its A record), when DNS registration is configured.</summary>
+    public string? DnsName { get; init; }
+
     /// <summary>The node's queue, for nudges (deploys, membership changes).</summary>
     public string? QueueUrl { get; init; }
 

@@ -57,6 +57,7 @@ public static class NodeRecordJson
             _ when record.Ports.Any(p => p.Value is < 1 or > 65535) => "a port is outside 1-65535",
             _ when record.Apps.Keys.Any(a => !Names.App().IsMatch(a)) => "an app name is invalid",
             _ when record.QueueUrl is { } q && !Uri.TryCreate(q, UriKind.Absolute, out _) => "queue_url is not an absolute URL",
+            _ when record.DnsName is { } d && !Names.DnsName().IsMatch(d) => "dns_name is not a DNS name",
             _ => null,
         };
         return error is null ? (record, null) : (null, error);

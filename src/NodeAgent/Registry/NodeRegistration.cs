@@ -37,6 +37,7 @@ public sealed partial class NodeRegistration(
             AvailabilityZone = identity.AvailabilityZone,
             Ports = ports,
             QueueUrl = queue.IsReady ? queue.Address.Url.ToString() : null,
+            DnsName = board.DnsName,
             Apps = board.Apps,
             Health = board.Health,
             StartedAt = _startedAt,

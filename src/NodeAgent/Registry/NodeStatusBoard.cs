@@ -11,6 +11,7 @@ public sealed class NodeStatusBoard
     private readonly ConcurrentDictionary<string, AppStatus> _apps = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _ports = new(StringComparer.Ordinal);
     private volatile string _health = NodeHealth.Starting;
+    private volatile string? _dnsName;
 
     public event Action? Changed;
 
@@ -19,6 +20,9 @@ public sealed class NodeStatusBoard
     public IReadOnlyDictionary<string, AppStatus> Apps => new Dictionary<string, AppStatus>(_apps);
 
     public IReadOnlyDictionary<string, int> Ports => new Dictionary<string, int>(_ports);
+
+    /// <summary>The node's registered DNS name, or null while it has none.</summary>
+    public string? DnsName => _dnsName;
 
     public void SetHealth(string health)
     {
@@ -39,6 +43,15 @@ public sealed class NodeStatusBoard
         if (!_apps.TryGetValue(app, out var previous) || previous != status)
         {
             _apps[app] = status;
+            Changed?.Invoke();
+        }
+    }
+
+    public void SetDnsName(string? name)
+    {
+        if (_dnsName != name)
+        {
+            _dnsName = name;
             Changed?.Invoke();
         }
     }

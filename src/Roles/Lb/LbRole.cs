@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
+using NodeAgent.Dns;
 using NodeAgent.Hosting;
 
 namespace NodeAgent.Roles.Lb;
@@ -14,5 +15,6 @@ public sealed class LbRole : INodeRole
     public void ConfigureServices(IServiceCollection services, AgentConfig config)
     {
         _ = config.Lb ?? throw new InvalidOperationException("role lb requires the lb section");
+        services.AddLbFailover(config);
     }
 }

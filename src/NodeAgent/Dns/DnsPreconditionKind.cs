@@ -1,0 +1,8 @@
+namespace NodeAgent.Dns;
+
+public enum DnsPreconditionKind
+{
+    None,
+    Absent,
+    Exactly,
+}

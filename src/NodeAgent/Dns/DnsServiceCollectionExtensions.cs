@@ -1,0 +1,66 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Aws;
+using NodeAgent.Configuration;
+using NodeAgent.Dns.Failover;
+using NodeAgent.Dns.Registration;
+using NodeAgent.Hosting;
+using NodeAgent.Processes;
+
+namespace NodeAgent.Dns;
+
+public static class DnsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Every role, when <c>dns:</c> is configured: the provider, this node's own A record (registered at boot and on
+    /// change, removed on a graceful stop). Nothing when there is no <c>dns:</c> section.
+    /// </summary>
+    public static IServiceCollection AddDns(this IServiceCollection services, AgentConfig config)
+    {
+        if (config.Dns is null)
+        {
+            return services;
+        }
+
+        services.AddDnsProvider(config);
+        services.TryAddSingleton<DnsRegistrar>();
+        services.AddSingleton<IStartupTask, RegisterDnsTask>();
+        services.AddHostedService<DnsRegistrationService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The lb role: the pair's claim on <c>lb.&lt;zone&gt;</c> with lease, epoch and probes. Nothing unless both
+    /// <c>dns:</c> and <c>lb.failover.enabled</c> are set.
+    /// </summary>
+    public static IServiceCollection AddLbFailover(this IServiceCollection services, AgentConfig config)
+    {
+        if (config.Dns is null || config.Lb is not { Failover.Enabled: true })
+        {
+            return services;
+        }
+
+        services.AddDnsProvider(config);
+        services.TryAddSingleton<FailoverState>();
+        services.TryAddSingleton<IHolderProbe, HttpHolderProbe>();
+        services.TryAddSingleton<FailoverCoordinator>();
+        services.AddSingleton<IStartupTask, ClaimSharedNameTask>();
+        services.AddHostedService<FailoverService>();
+        return services;
+    }
+
+    private static void AddDnsProvider(this IServiceCollection services, AgentConfig config)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddProcesses();
+        services.TryAddSingleton<DnsMetrics>();
+        services.TryAddSingleton<INodeAddressSource, IdentityAddressSource>();
+        services.TryAddSingleton(sp => DnsProviderFactory.Create(
+            config,
+            sp.GetRequiredService<IProcessRunner>(),
+            sp.GetRequiredService<ILoggerFactory>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<AwsRequestCounter>()));
+    }
+}

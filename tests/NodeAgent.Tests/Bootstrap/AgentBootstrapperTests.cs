@@ -23,7 +23,7 @@ public sealed class AgentBootstrapperTests
     {
         await using var imds = await ImdsStandIn.StartAsync();
         imds.UserData = UserDataDecoderTests.Gzip(Encoding.UTF8.GetBytes(WebDoc));
-        using var client = new ImdsClient(new ImdsOptions { Endpoint = imds.Endpoint }, NullLogger.Instance);
+        using var client = new ImdsClient(new ImdsOptions { Endpoint = imds.Endpoint, RequestTimeout = TimeSpan.FromSeconds(10), TotalTimeout = TimeSpan.FromSeconds(30) }, NullLogger.Instance);
         var bootstrapper = new AgentBootstrapper(new ImdsUserDataSource(client, imds.Endpoint), BuiltInRoles.Catalog().Names, new FixedHostFacts(null));
 
         var boot = await bootstrapper.LoadAsync(CancellationToken.None);

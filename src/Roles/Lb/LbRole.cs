@@ -14,5 +14,6 @@ public sealed class LbRole : INodeRole
     public void ConfigureServices(IServiceCollection services, AgentConfig config)
     {
         _ = config.Lb ?? throw new InvalidOperationException("role lb requires the lb section");
+        NodeAgent.Haproxy.HaproxyServiceCollectionExtensions.AddHaproxyBalancer(services, config);
     }
 }

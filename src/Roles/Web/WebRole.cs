@@ -14,5 +14,6 @@ public sealed class WebRole : INodeRole
     public void ConfigureServices(IServiceCollection services, AgentConfig config)
     {
         _ = config.Web ?? throw new InvalidOperationException("role web requires the web section");
+        NodeAgent.Health.HealthServiceCollectionExtensions.AddWebHealth(services, config.Web);
     }
 }

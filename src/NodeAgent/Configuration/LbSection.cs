@@ -58,6 +58,11 @@ public sealed record LbSection
             r.Error("backends", $"app '{duplicate.Key}' has {duplicate.Count()} backends; one is allowed");
         }
 
+        foreach (var shared in backends.SelectMany(b => b.Hosts.Select(h => (Host: h, b.App))).GroupBy(x => x.Host).Where(g => g.Select(x => x.App).Distinct().Count() > 1))
+        {
+            r.Error("backends", $"host '{shared.Key}' is routed to more than one app ({string.Join(", ", shared.Select(x => x.App).Distinct())})");
+        }
+
         var networks = new List<IPNetwork>();
         var cidrs = r.StringList("allowed_cidrs", required: true, max: 100);
         for (var i = 0; i < cidrs.Count; i++)

@@ -35,12 +35,16 @@ public sealed partial class HaproxyProcess(
     public async Task ValidateAsync(CancellationToken cancellationToken)
     {
         var result = await runner.RunAsync(
-            new ProcessSpec(lb.HaproxyBinary, ["-c", "-q", "-f", paths.Config]) { Timeout = TimeSpan.FromSeconds(30) },
+            new ProcessSpec(lb.HaproxyBinary, ["-c", "-f", paths.Config]) { Timeout = TimeSpan.FromSeconds(30) },
             cancellationToken,
             allowFailure: true);
         if (result.ExitCode != 0)
         {
-            throw new HaproxyConfigException(paths.Config, (result.StandardError + result.StandardOutput).Trim());
+            var output = (result.StandardError + result.StandardOutput).Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            var alerts = output.Where(l => l.Contains("[ALERT]", StringComparison.Ordinal))
+                .Select(l => l[(l.IndexOf(") : ", StringComparison.Ordinal) is var i and >= 0 ? i + 4 : 0)..])
+                .ToList();
+            throw new HaproxyConfigException(paths.Config, string.Join("; ", alerts.Count > 0 ? alerts : output));
         }
     }
 

@@ -17,10 +17,20 @@ public sealed partial class MembershipNudger(
 {
     public const string LbRole = "lb";
 
-    /// <summary>Sends <paramref name="membershipEvent"/>; returns the lb nodes it reached.</summary>
+    /// <summary>Sends <paramref name="membershipEvent"/> to the lb nodes live in the registry now; returns those it reached.</summary>
     public async Task<IReadOnlyList<string>> NotifyLbNodesAsync(string membershipEvent, CancellationToken cancellationToken)
+        => await NotifyAsync(await FindLbNodesAsync(cancellationToken), membershipEvent, cancellationToken);
+
+    /// <summary>The live lb nodes with a queue, from the registry (one LIST, plus GETs of changed records).</summary>
+    public async Task<IReadOnlyList<NodeRecord>> FindLbNodesAsync(CancellationToken cancellationToken)
+        => (await registry.ListAsync(identity.Cluster, LbRole, cancellationToken)).Live
+            .Select(e => e.Record)
+            .Where(r => r.QueueUrl is not null)
+            .ToList();
+
+    /// <summary>Sends <paramref name="membershipEvent"/> to <paramref name="lbNodes"/>; returns those it reached.</summary>
+    public async Task<IReadOnlyList<string>> NotifyAsync(IReadOnlyList<NodeRecord> lbNodes, string membershipEvent, CancellationToken cancellationToken)
     {
-        var listing = await registry.ListAsync(identity.Cluster, LbRole, cancellationToken);
         var body = new MembershipMessage
         {
             Cluster = identity.Cluster,
@@ -29,16 +39,16 @@ public sealed partial class MembershipNudger(
             Event = membershipEvent,
         }.Serialize();
         var reached = new List<string>();
-        foreach (var lb in listing.Live.Where(e => e.Record.QueueUrl is not null))
+        foreach (var lb in lbNodes)
         {
             try
             {
-                await publisher.SendAsync(new Uri(lb.Record.QueueUrl!), MembershipMessage.Type, body, cancellationToken);
-                reached.Add(lb.Record.NodeId);
+                await publisher.SendAsync(new Uri(lb.QueueUrl!), MembershipMessage.Type, body, cancellationToken);
+                reached.Add(lb.NodeId);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                LogSendFailed(logger, membershipEvent, lb.Record.NodeId, ex);
+                LogSendFailed(logger, membershipEvent, lb.NodeId, ex);
             }
         }
 

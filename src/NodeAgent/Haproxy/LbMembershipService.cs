@@ -196,6 +196,14 @@ public sealed partial class LbMembershipService : BackgroundService
                 _records[record.NodeId] = record;
             }
 
+            var listed = listing.Entries.Select(e => e.Record.NodeId).ToHashSet(StringComparer.Ordinal);
+            var leaving = Leaving;
+            foreach (var gone in _records.Keys.Where(id => !listed.Contains(id) && !leaving.Any(k => k.EndsWith("/" + id, StringComparison.Ordinal))).ToList())
+            {
+                _records.Remove(gone);
+                _acked.Remove(gone);
+            }
+
             ReportExclusions(desired.Excluded);
             _desired = desired;
             _haveListing = true;

@@ -154,6 +154,46 @@ public sealed class BalancerTests
     }
 
     [Fact]
+    public async Task FlappingServer_IsHeldOutUntilItsHoldDownEnds_ThenComesBack()
+    {
+        await using var lb = await LbHarness.StartAsync(ShopBackend.Replace("flap_hold_down: 0s", "flap_hold_down: 5s"));
+        await using var web1 = await NginxServer.StartAsync(lb.Dir.Path, "web-1", LoopbackPorts.NextAddress());
+        var web2 = await NginxServer.StartAsync(lb.Dir.Path, "web-2", LoopbackPorts.NextAddress());
+        await lb.PutWebNodeAsync("web-1", web1.Address, web1.Port);
+        await lb.PutWebNodeAsync("web-2", web2.Address, web2.Port);
+        await lb.Membership.SyncAsync(CancellationToken.None);
+        await lb.Membership.TickAsync(CancellationToken.None);
+
+        await web2.DisposeAsync();
+        await WaitForAsync(async () => (await lb.ServersAsync()).Single(s => s.Name == "web-2").IsDown, TimeSpan.FromSeconds(10));
+        await lb.Membership.TickAsync(CancellationToken.None);
+        var downAt = DateTime.UtcNow;
+        await using var again = await NginxServer.StartAsync(lb.Dir.Path, "web-2", web2.Address, web2.Port);
+        await WaitForAsync(async () => !(await lb.ServersAsync()).Single(s => s.Name == "web-2").IsDown, TimeSpan.FromSeconds(10));
+        await lb.Membership.TickAsync(CancellationToken.None);
+
+        var held = (await lb.ServersAsync()).Single(s => s.Name == "web-2");
+        Assert.True(held.Draining, $"web-2 is {held.Describe()}, not held out");
+        Assert.True(DateTime.UtcNow - downAt < TimeSpan.FromSeconds(5), "the machine was too slow to observe the hold");
+        for (var i = 0; i < 6; i++)
+        {
+            Assert.Equal((200, "web-1"), await lb.GetAsync("shop.test"));
+        }
+
+        Assert.Contains(lb.Logs.Messages(4134), m => m.Contains("be_shop/web-2", StringComparison.Ordinal));
+        await Task.Delay(downAt + TimeSpan.FromSeconds(5.2) - DateTime.UtcNow);
+        await lb.Membership.TickAsync(CancellationToken.None);
+        Assert.False((await lb.ServersAsync()).Single(s => s.Name == "web-2").Draining);
+        var seen = new HashSet<string>();
+        for (var i = 0; i < 6; i++)
+        {
+            seen.Add((await lb.GetAsync("shop.test")).Body);
+        }
+
+        Assert.Contains("web-2", seen);
+    }
+
+    [Fact]
     public async Task HostRules_RouteTwoHostsToTwoApps()
     {
         await using var lb = await LbHarness.StartAsync("""

@@ -194,6 +194,26 @@ public sealed class BalancerTests
     }
 
     [Fact]
+    public async Task HaproxyCrash_IsRestartedBySupervisor_WithItsBackends()
+    {
+        await using var lb = await LbHarness.StartAsync(ShopBackend);
+        await using var web = await NginxServer.StartAsync(lb.Dir.Path, "web-1", LoopbackPorts.NextAddress());
+        await lb.PutWebNodeAsync("web-1", web.Address, web.Port);
+        await lb.Membership.SyncAsync(CancellationToken.None);
+        var supervisor = lb.Supervisor;
+        await supervisor.StartAsync(CancellationToken.None);
+        var crashed = lb.Process.MasterPid!.Value;
+
+        System.Diagnostics.Process.GetProcessById(crashed).Kill(entireProcessTree: true);
+        await WaitForAsync(() => Task.FromResult(lb.Process.MasterPid != crashed && lb.Process.IsRunning), TimeSpan.FromSeconds(30));
+
+        Assert.Equal("web-1", Assert.Single(await lb.ServersAsync()).Name);
+        Assert.Equal((200, "web-1"), await lb.GetAsync("shop.test"));
+        Assert.Contains(lb.Logs.Entries, e => e.EventId == 4150);
+        await supervisor.StopAsync(CancellationToken.None);
+    }
+
+    [Fact]
     public async Task HostRules_RouteTwoHostsToTwoApps()
     {
         await using var lb = await LbHarness.StartAsync("""

@@ -59,6 +59,9 @@ internal sealed class LbHarness : IAsyncDisposable
 
     public HaproxyPaths Paths => _services.GetRequiredService<HaproxyPaths>();
 
+    /// <summary>The supervisor (not started by the harness; a test starts it to exercise restarts).</summary>
+    public HaproxySupervisor Supervisor => _services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<HaproxySupervisor>().Single();
+
     public INodeRegistry Registry => _services.GetRequiredService<INodeRegistry>();
 
     public NodeStatusBoard Board => _services.GetRequiredService<NodeStatusBoard>();

@@ -17,7 +17,7 @@ public sealed class BalancerTests
           flap_hold_down: 0s
           backends:
             - app: shop
-              check: {path: /healthz, interval: 300ms, timeout: 200ms, rise: 2, fall: 2}
+              check: {path: /healthz, interval: 300ms, timeout: 280ms, rise: 2, fall: 2}
         """;
 
     [Fact]
@@ -134,7 +134,7 @@ public sealed class BalancerTests
     [Fact]
     public async Task Reload_RestoresCheckStatesFromTheServerStateFile_SoADownServerStaysOutOfRotation()
     {
-        await using var lb = await LbHarness.StartAsync(ShopBackend.Replace("interval: 300ms", "interval: 2s").Replace("timeout: 200ms", "timeout: 500ms"));
+        await using var lb = await LbHarness.StartAsync(ShopBackend.Replace("interval: 300ms", "interval: 2s").Replace("timeout: 280ms", "timeout: 500ms"));
         await using var web1 = await NginxServer.StartAsync(lb.Dir.Path, "web-1", LoopbackPorts.NextAddress());
         var web2 = await NginxServer.StartAsync(lb.Dir.Path, "web-2", LoopbackPorts.NextAddress());
         await lb.PutWebNodeAsync("web-1", web1.Address, web1.Port);

@@ -11,8 +11,8 @@ namespace NodeAgent.Tests.Lb;
 /// </summary>
 internal sealed class LbFleet : IAsyncDisposable
 {
-    public const string WebHealth = "{path: /healthz, interval: 200ms, timeout: 150ms, rise: 2, fall: 2}";
-    public const string LbCheck = "{path: /healthz, interval: 500ms, timeout: 300ms, rise: 2, fall: 2}";
+    public const string WebHealth = "{path: /healthz, interval: 300ms, timeout: 280ms, rise: 2, fall: 2}";
+    public const string LbCheck = "{path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}";
 
     private readonly List<IAsyncDisposable> _owned = [];
 
@@ -92,6 +92,7 @@ internal sealed class LbFleet : IAsyncDisposable
               http_bind: "{http}"
               allowed_cidrs: [127.0.0.0/8]
               sync_interval: 1h
+              flap_hold_down: 0s
             {extraLb}
               backends:
                 - app: shop

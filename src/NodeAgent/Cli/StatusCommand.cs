@@ -13,9 +13,14 @@ namespace NodeAgent.Cli;
 /// </summary>
 public static class StatusCommand
 {
+    public static readonly Option<string?> Cluster = new("--cluster")
+    {
+        Description = "Show every node of this cluster from the registry (and the lb nodes' HAProxy view) instead.",
+    };
+
     public static Command Create(CliContext context)
     {
-        var command = new Command("status", "Show this node's identity, role, config source and state.");
+        var command = new Command("status", "Show this node's identity, role, config source and state.") { Cluster };
         command.SetAction((parse, ct) => RunAsync(parse, context, ct));
         return command;
     }
@@ -27,6 +32,11 @@ public static class StatusCommand
         if (boot is null)
         {
             return (int)code;
+        }
+
+        if (parse.GetValue(Cluster) is { } cluster)
+        {
+            return await ClusterStatus.RunAsync(boot.Config, cluster, context, cancellationToken);
         }
 
         var (config, identity) = (boot.Config, boot.Identity);

@@ -36,7 +36,19 @@ public sealed record LbSection
     /// <summary>A server that flapped is held out at least this long.</summary>
     public TimeSpan FlapHoldDown { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long a leaving server may keep its connections before they are shut down.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How membership changes reach HAProxy: the runtime API (default, no reload) or a config reload.</summary>
+    public LbApplyMode Apply { get; init; } = LbApplyMode.RuntimeApi;
+
     public LbFailoverConfig Failover { get; init; } = new();
+
+    private static readonly Dictionary<string, LbApplyMode> ApplyModes = new()
+    {
+        ["runtime_api"] = LbApplyMode.RuntimeApi,
+        ["reload"] = LbApplyMode.Reload,
+    };
 
     public static LbSection Read(ConfigReader r)
     {
@@ -44,6 +56,11 @@ public sealed record LbSection
         foreach (var duplicate in backends.GroupBy(b => b.App).Where(g => g.Count() > 1))
         {
             r.Error("backends", $"app '{duplicate.Key}' has {duplicate.Count()} backends; one is allowed");
+        }
+
+        foreach (var shared in backends.SelectMany(b => b.Hosts.Select(h => (Host: h, b.App))).GroupBy(x => x.Host).Where(g => g.Select(x => x.App).Distinct().Count() > 1))
+        {
+            r.Error("backends", $"host '{shared.Key}' is routed to more than one app ({string.Join(", ", shared.Select(x => x.App).Distinct())})");
         }
 
         var networks = new List<IPNetwork>();
@@ -73,6 +90,8 @@ public sealed record LbSection
             DefaultBackend = r.String("default_backend", pattern: Names.App(), patternHint: Names.AppHint),
             SyncInterval = r.Duration("sync_interval", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
             FlapHoldDown = r.Duration("flap_hold_down", TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1)),
+            DrainTimeout = r.Duration("drain_timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
+            Apply = r.Choice("apply", LbApplyMode.RuntimeApi, ApplyModes),
             Failover = r.Section("failover", LbFailoverConfig.Read) ?? new LbFailoverConfig(),
         };
 

@@ -25,8 +25,11 @@ public sealed record WebSection
     /// <summary>Optional web server the agent starts after boot catch-up and supervises (e.g. nginx in the foreground).</summary>
     public HookConfig? Server { get; init; }
 
-    /// <summary>Health check of the local web server; feeds /healthz and the registry.</summary>
-    public HttpCheckConfig Health { get; init; } = new();
+    /// <summary>
+    /// Health check of the local web server; feeds /healthz and the registry. Without it the node reports itself healthy
+    /// once started, and only the balancers' own checks guard traffic.
+    /// </summary>
+    public HttpCheckConfig? Health { get; init; }
 
     public required IReadOnlyList<AppConfig> Apps { get; init; }
 
@@ -46,7 +49,7 @@ public sealed record WebSection
             MinFreeBytes = r.Size("min_free_space", 256L * 1024 * 1024),
             Port = r.Int("port", 80, 1, 65535),
             Server = r.Section("server", HookConfig.Read),
-            Health = r.Section("health", HttpCheckConfig.Read) ?? new HttpCheckConfig(),
+            Health = r.Section("health", HttpCheckConfig.Read),
             Apps = apps,
         };
     }

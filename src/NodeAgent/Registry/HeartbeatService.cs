@@ -7,16 +7,18 @@ namespace NodeAgent.Registry;
 
 /// <summary>
 /// Keeps this node's registry entry fresh: rewrites it at the heartbeat interval (with splay), and within a moment of
-/// any change on the status board. On a graceful stop it marks the node draining, then removes the entry.
+/// any change on the status board. On a graceful stop it first drains (<see cref="NodeDrain"/>, in
+/// <see cref="StoppingAsync"/>, before any service stops), and removes the entry once the loops have stopped.
 /// </summary>
 public sealed partial class HeartbeatService(
     NodeRegistration registration,
     NodeStatusBoard board,
+    NodeDrain drain,
     AgentConfig config,
     TimeProvider time,
-    ILogger<HeartbeatService> logger) : BackgroundService
+    ILogger<HeartbeatService> logger) : BackgroundService, IHostedLifecycleService
 {
-    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
     private readonly SemaphoreSlim _changed = new(0, 1);
 
     public override Task StartAsync(CancellationToken cancellationToken)
@@ -25,14 +27,32 @@ public sealed partial class HeartbeatService(
         return base.StartAsync(cancellationToken);
     }
 
+    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Runs before any hosted service stops: the node drains while everything still serves.</summary>
+    public Task StoppingAsync(CancellationToken cancellationToken) => drain.RunAsync(cancellationToken);
+
+    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         board.Changed -= OnChanged;
         await base.StopAsync(cancellationToken);
+        if (!registration.IsRegistered)
+        {
+            return;
+        }
+
         try
         {
-            board.SetHealth(NodeHealth.Draining);
-            await registration.PublishAsync(cancellationToken);
+            if (!board.IsDraining)
+            {
+                board.BeginDrain();
+                await registration.PublishAsync(cancellationToken);
+            }
+
             await registration.DeregisterAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

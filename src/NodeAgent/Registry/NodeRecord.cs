@@ -44,6 +44,9 @@ public sealed record NodeRecord
     public required DateTimeOffset HeartbeatAt { get; init; }
 
     public string? AgentVersion { get; init; }
+
+    /// <summary>lb nodes only: the HAProxy view (backends, servers and their states).</summary>
+    public BalancerView? Balancer { get; init; }
 }
 
 public sealed record AppStatus

@@ -58,8 +58,14 @@ public static class NodeRecordJson
             _ when record.Apps.Keys.Any(a => !Names.App().IsMatch(a)) => "an app name is invalid",
             _ when record.QueueUrl is { } q && !Uri.TryCreate(q, UriKind.Absolute, out _) => "queue_url is not an absolute URL",
             _ when record.DnsName is { } d && !Names.DnsName().IsMatch(d) => "dns_name is not a DNS name",
+            _ when record.Balancer is { } b && !IsValid(b) => "balancer view is invalid",
             _ => null,
         };
         return error is null ? (record, null) : (null, error);
     }
+
+    private static bool IsValid(BalancerView view)
+        => view.Servers.Count <= BalancerView.MaxServers
+           && view.Servers.All(s => Names.App().IsMatch(s.App) && Names.IsNodeId(s.Server)
+                                    && IPAddress.TryParse(s.Address, out _) && s.Port is >= 0 and <= 65535 && s.State.Length <= 16);
 }

@@ -14,9 +14,15 @@ public sealed partial class NodeRegistration(
     NodeStatusBoard board,
     NodeQueue queue,
     TimeProvider time,
+    IEnumerable<IRegistrationObserver> observers,
     ILogger<NodeRegistration> logger)
 {
     private readonly DateTimeOffset _startedAt = time.GetUtcNow();
+    private readonly SemaphoreSlim _writing = new(1, 1);
+    private NodeRecord? _lastPublished;
+
+    /// <summary>True once an entry was written and not yet removed: only then is there anything to drain or remove.</summary>
+    public bool IsRegistered { get; private set; }
 
     public NodeRecord Current()
     {
@@ -43,20 +49,46 @@ public sealed partial class NodeRegistration(
             StartedAt = _startedAt,
             HeartbeatAt = time.GetUtcNow(),
             AgentVersion = AgentVersion.Value,
+            Balancer = board.Balancer,
         };
     }
 
+    /// <summary>Writes the current record. Writes are serialised, so observers see them in order.</summary>
     public async Task PublishAsync(CancellationToken cancellationToken)
     {
-        var record = Current();
-        await registry.PutAsync(record, cancellationToken);
-        LogPublished(logger, RegistryKeys.Node(record.Cluster, record.Role, record.NodeId), record.Health);
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            var record = Current();
+            await registry.PutAsync(record, cancellationToken);
+            IsRegistered = true;
+            var previous = _lastPublished;
+            _lastPublished = record;
+            LogPublished(logger, RegistryKeys.Node(record.Cluster, record.Role, record.NodeId), record.Health);
+            foreach (var observer in observers)
+            {
+                observer.OnPublished(previous, record);
+            }
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     public async Task DeregisterAsync(CancellationToken cancellationToken)
     {
-        await registry.DeleteAsync(identity.Cluster, identity.Role, identity.NodeId, cancellationToken);
-        LogDeregistered(logger, RegistryKeys.Node(identity.Cluster, identity.Role, identity.NodeId));
+        await _writing.WaitAsync(cancellationToken);
+        try
+        {
+            await registry.DeleteAsync(identity.Cluster, identity.Role, identity.NodeId, cancellationToken);
+            IsRegistered = false;
+            LogDeregistered(logger, RegistryKeys.Node(identity.Cluster, identity.Role, identity.NodeId));
+        }
+        finally
+        {
+            _writing.Release();
+        }
     }
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Debug, Message = "Registry entry {Key} written (health {Health})")]

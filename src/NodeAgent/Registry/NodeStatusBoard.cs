@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace NodeAgent.Registry;
 
 /// <summary>
-/// What this node currently reports about itself: health, apps and releases, extra ports. Components update it; the
-/// registration loop publishes it to the registry (promptly on change, else at the heartbeat interval).
+/// What this node currently reports about itself: health, apps and releases, extra ports, and on lb nodes the
+/// balancer's view. Components update it; the registration loop publishes it to the registry (promptly on change,
+/// else at the heartbeat interval). Once the node starts draining, its health stays <c>draining</c>.
 /// </summary>
 public sealed class NodeStatusBoard
 {
@@ -12,10 +13,15 @@ public sealed class NodeStatusBoard
     private readonly ConcurrentDictionary<string, int> _ports = new(StringComparer.Ordinal);
     private volatile string _health = NodeHealth.Starting;
     private volatile string? _dnsName;
+    private volatile bool _draining;
+    private volatile BalancerView? _balancer;
 
     public event Action? Changed;
 
     public string Health => _health;
+
+    /// <summary>True once <see cref="BeginDrain"/> was called: health no longer changes.</summary>
+    public bool IsDraining => _draining;
 
     public IReadOnlyDictionary<string, AppStatus> Apps => new Dictionary<string, AppStatus>(_apps);
 
@@ -24,6 +30,9 @@ public sealed class NodeStatusBoard
     /// <summary>The node's registered DNS name, or null while it has none.</summary>
     public string? DnsName => _dnsName;
 
+    public BalancerView? Balancer => _balancer;
+
+    /// <summary>Sets the node's health; ignored once the node is draining, so a late health check cannot undo a drain.</summary>
     public void SetHealth(string health)
     {
         if (!NodeHealth.All.Contains(health))
@@ -31,9 +40,25 @@ public sealed class NodeStatusBoard
             throw new ArgumentOutOfRangeException(nameof(health), health, "unknown health state");
         }
 
+        if (_draining)
+        {
+            return;
+        }
+
         if (_health != health)
         {
             _health = health;
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>Marks the node draining for good: the first step of a graceful stop.</summary>
+    public void BeginDrain()
+    {
+        _draining = true;
+        if (_health != NodeHealth.Draining)
+        {
+            _health = NodeHealth.Draining;
             Changed?.Invoke();
         }
     }
@@ -56,11 +81,31 @@ public sealed class NodeStatusBoard
         }
     }
 
+    /// <summary>Lists an app the node serves without a known release yet; a release set by a deploy is kept.</summary>
+    public void EnsureApp(string app)
+    {
+        if (_apps.TryAdd(app, new AppStatus()))
+        {
+            Changed?.Invoke();
+        }
+    }
+
     public void SetPort(string name, int port)
     {
         if (!_ports.TryGetValue(name, out var previous) || previous != port)
         {
             _ports[name] = port;
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>Sets the lb's view of its balancer (published for <c>nodeagent status --cluster</c>).</summary>
+    public void SetBalancer(BalancerView view)
+    {
+        var previous = _balancer;
+        if (previous is null || !previous.SameAs(view))
+        {
+            _balancer = view;
             Changed?.Invoke();
         }
     }

@@ -23,6 +23,7 @@ public static class RegistryServiceCollectionExtensions
         services.AddRegistryClient(registry);
         services.AddSingleton<NodeStatusBoard>();
         services.AddSingleton<NodeRegistration>();
+        services.AddSingleton<NodeDrain>();
         services.AddSingleton<IStartupTask, RegisterNodeTask>();
         services.AddHostedService<HeartbeatService>();
         return services;

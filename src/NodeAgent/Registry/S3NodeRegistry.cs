@@ -1,11 +1,19 @@
+using System.Collections.Concurrent;
 using NodeAgent.Configuration;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Registry;
 
-/// <summary>The registry over the object store. Listing uses prefix + delimiter, then reads each node's object.</summary>
+/// <summary>
+/// The registry over the object store. Listing uses prefix + delimiter (the key space is the index), then reads the
+/// node objects. Parsed objects are cached by ETag, so a listing only GETs objects that changed since the last one:
+/// with the defaults a node's object changes once per heartbeat, so an lb listing every 30 s reads each web node's
+/// object about once in four listings (priced in docs/cost.md).
+/// </summary>
 public sealed class S3NodeRegistry(IObjectStore store, RegistrySection settings, TimeProvider time) : INodeRegistry
 {
+    private readonly ConcurrentDictionary<string, CachedObject> _cache = new(StringComparer.Ordinal);
+
     public async Task PutAsync(NodeRecord record, CancellationToken cancellationToken)
         => await store.PutAsync(
             RegistryKeys.Node(record.Cluster, record.Role, record.NodeId),
@@ -29,42 +37,27 @@ public sealed class S3NodeRegistry(IObjectStore store, RegistrySection settings,
         var now = time.GetUtcNow();
         foreach (var r in roles)
         {
-            var listing = await store.ListAsync(RegistryKeys.Role(cluster, r), "/", cancellationToken);
-            var reads = listing.Objects
-                .Where(o => o.Key.EndsWith(".json", StringComparison.Ordinal))
-                .Select(async o =>
-                {
-                    if (o.Size > NodeRecordJson.MaxBytes)
-                    {
-                        return ((RegistryEntry?)null, (RegistryReject?)new RegistryReject(o.Key, $"object is {o.Size} bytes; at most {NodeRecordJson.MaxBytes} are accepted"));
-                    }
-
-                    var obj = await store.GetAsync(o.Key, cancellationToken);
-                    if (obj is null)
-                    {
-                        return ((RegistryEntry?)null, (RegistryReject?)null);
-                    }
-
-                    var (record, error) = NodeRecordJson.Parse(o.Key, obj.Content, cluster, r);
-                    if (record is null)
-                    {
-                        return ((RegistryEntry?)null, (RegistryReject?)new RegistryReject(o.Key, error!));
-                    }
-
-                    var age = now - record.HeartbeatAt;
-                    return ((RegistryEntry?)new RegistryEntry(o.Key, record, age, age > settings.Ttl), (RegistryReject?)null);
-                });
-            foreach (var (entry, reject) in await Task.WhenAll(reads))
+            var prefix = RegistryKeys.Role(cluster, r);
+            var listing = await store.ListAsync(prefix, "/", cancellationToken);
+            var objects = listing.Objects.Where(o => o.Key.EndsWith(".json", StringComparison.Ordinal)).ToList();
+            var results = await Task.WhenAll(objects.Select(o => ReadAsync(o, cluster, r, cancellationToken)));
+            foreach (var (record, error, key) in results)
             {
-                if (entry is not null)
+                if (record is not null)
                 {
-                    entries.Add(entry);
+                    var age = now - record.HeartbeatAt;
+                    entries.Add(new RegistryEntry(key, record, age, age > settings.Ttl));
                 }
+                else if (error is not null)
+                {
+                    rejects.Add(new RegistryReject(key, error));
+                }
+            }
 
-                if (reject is not null)
-                {
-                    rejects.Add(reject);
-                }
+            var listed = objects.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var key in _cache.Keys.Where(k => k.StartsWith(prefix, StringComparison.Ordinal) && !listed.Contains(k)))
+            {
+                _cache.TryRemove(key, out _);
             }
         }
 
@@ -72,4 +65,36 @@ public sealed class S3NodeRegistry(IObjectStore store, RegistrySection settings,
             entries.OrderBy(e => e.Record.Role, StringComparer.Ordinal).ThenBy(e => e.Record.NodeId, StringComparer.Ordinal).ToList(),
             rejects);
     }
+
+    private async Task<(NodeRecord? Record, string? Error, string Key)> ReadAsync(
+        ObjectInfo info, string cluster, string role, CancellationToken cancellationToken)
+    {
+        if (info.Size > NodeRecordJson.MaxBytes)
+        {
+            _cache.TryRemove(info.Key, out _);
+            return (null, $"object is {info.Size} bytes; at most {NodeRecordJson.MaxBytes} are accepted", info.Key);
+        }
+
+        if (info.ETag is { } etag && _cache.TryGetValue(info.Key, out var cached) && cached.ETag == etag)
+        {
+            return (cached.Record, cached.Error, info.Key);
+        }
+
+        var obj = await store.GetAsync(info.Key, cancellationToken);
+        if (obj is null)
+        {
+            _cache.TryRemove(info.Key, out _);
+            return (null, null, info.Key);
+        }
+
+        var (record, error) = NodeRecordJson.Parse(info.Key, obj.Content, cluster, role);
+        if (obj.Info.ETag is { } readTag)
+        {
+            _cache[info.Key] = new CachedObject(readTag, record, error);
+        }
+
+        return (record, error, info.Key);
+    }
+
+    private sealed record CachedObject(string ETag, NodeRecord? Record, string? Error);
 }

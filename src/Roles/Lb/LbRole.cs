@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
 using NodeAgent.Dns;
+using NodeAgent.Haproxy;
 using NodeAgent.Hosting;
 
 namespace NodeAgent.Roles.Lb;
@@ -15,6 +16,7 @@ public sealed class LbRole : INodeRole
     public void ConfigureServices(IServiceCollection services, AgentConfig config)
     {
         _ = config.Lb ?? throw new InvalidOperationException("role lb requires the lb section");
+        services.AddHaproxyBalancer(config);
         services.AddLbFailover(config);
     }
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
 using NodeAgent.Deploy;
+using NodeAgent.Health;
 using NodeAgent.Hosting;
 using NodeAgent.WebServer;
 
@@ -18,5 +19,6 @@ public sealed class WebRole : INodeRole
         var web = config.Web ?? throw new InvalidOperationException("role web requires the web section");
         services.AddDeploys(config);
         services.AddWebServer(web);
+        services.AddWebHealth(web);
     }
 }

@@ -77,6 +77,13 @@ public sealed partial class AgentProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL to the agent alone (its children, e.g. HAProxy, are left running), as when it crashes.</summary>
+    public void Kill()
+    {
+        _process.Kill(entireProcessTree: false);
+        _process.WaitForExit(5000);
+    }
+
     public void Signal(PosixSignal signal)
     {
         var number = signal switch

@@ -1,0 +1,84 @@
+using System.Globalization;
+using System.Text;
+using NodeAgent.Registry;
+
+namespace NodeAgent.Cli;
+
+/// <summary>
+/// The text of <c>nodeagent status --cluster</c>: every node in the registry (role, id, address, health, heartbeat
+/// age, apps and releases), then each lb node's HAProxy view, then registry objects that were ignored and why.
+/// </summary>
+public static class ClusterStatusTable
+{
+    public static string Format(string cluster, RegistryListing listing)
+    {
+        var text = new StringBuilder();
+        var entries = listing.Entries;
+        var byRole = string.Join(", ", entries.GroupBy(e => e.Record.Role).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Count()} {g.Key}"));
+        text.AppendLine(CultureInfo.InvariantCulture, $"cluster {cluster}: {entries.Count} node(s){(entries.Count > 0 ? $" ({byRole})" : string.Empty)}");
+        if (entries.Count > 0)
+        {
+            text.AppendLine();
+            Table(text, ["ROLE", "NODE", "ADDRESS", "HEALTH", "HEARTBEAT", "APPS"], entries.Select(e => new[]
+            {
+                e.Record.Role,
+                e.Record.NodeId,
+                e.Record.Address,
+                e.Record.Health,
+                Age(e.Age) + (e.Stale ? " (stale)" : string.Empty),
+                e.Record.Apps.Count == 0
+                    ? "-"
+                    : string.Join(", ", e.Record.Apps.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => $"{a.Key}@{a.Value.Release ?? "-"}")),
+            }));
+        }
+
+        foreach (var lb in entries.Where(e => e.Record.Balancer is not null))
+        {
+            var view = lb.Record.Balancer!;
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"HAProxy on {lb.Record.NodeId} ({view.Process}, {view.Servers.Count} server(s)):");
+            if (view.Servers.Count > 0)
+            {
+                Table(text, ["APP", "SERVER", "ADDRESS", "STATE"], view.Servers
+                    .OrderBy(s => s.App, StringComparer.Ordinal).ThenBy(s => s.Server, StringComparer.Ordinal)
+                    .Select(s => new[] { s.App, s.Server, $"{s.Address}:{s.Port.ToString(CultureInfo.InvariantCulture)}", s.State }));
+            }
+        }
+
+        if (listing.Rejects.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("ignored registry objects:");
+            foreach (var reject in listing.Rejects)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {reject.Key}: {reject.Reason}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    public static string Age(TimeSpan age)
+    {
+        if (age < TimeSpan.Zero)
+        {
+            return "0s";
+        }
+
+        return age.TotalSeconds < 60 ? $"{(int)age.TotalSeconds}s"
+            : age.TotalMinutes < 60 ? $"{(int)age.TotalMinutes}m{age.Seconds:00}s"
+            : age.TotalHours < 48 ? $"{(int)age.TotalHours}h{age.Minutes:00}m"
+            : $"{(int)age.TotalDays}d";
+    }
+
+    private static void Table(StringBuilder text, string[] header, IEnumerable<string[]> rows)
+    {
+        var all = new List<string[]> { header };
+        all.AddRange(rows);
+        var widths = Enumerable.Range(0, header.Length).Select(i => all.Max(r => r[i].Length)).ToArray();
+        foreach (var row in all)
+        {
+            text.AppendLine(string.Join("  ", row.Select((cell, i) => i == row.Length - 1 ? cell : cell.PadRight(widths[i]))).TrimEnd());
+        }
+    }
+}

@@ -22,10 +22,9 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         var bucket = await stack.CreateBucketAsync("lbpair");
         await using var bind = await BindServer.StartAsync();
         using var dir = new TempDir();
+        using var orphans = new OrphanCleanup(dir.Path);
         var (lb1Address, lb2Address) = (LoopbackPorts.NextAddress(), LoopbackPorts.NextAddress());
         var (lb1Http, lb2Http) = (LoopbackPorts.Free(lb1Address), LoopbackPorts.Free(lb2Address));
-        await using var proxy1 = await HttpStandIn.StartAsync(new IPEndPoint(lb1Address, lb1Http));
-        await using var proxy2 = await HttpStandIn.StartAsync(new IPEndPoint(lb2Address, lb2Http));
         var lb1File = DnsUserData.Lb(stack, bucket, dir, "pair", "lb1", lb1Address, lb1Http, bind);
         var lb2File = DnsUserData.Lb(stack, bucket, dir, "pair", "lb2", lb2Address, lb2Http, bind);
         using var truth = Rfc2136ProviderTests.Provider(bind);
@@ -74,7 +73,6 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         using var http = new HttpClient();
         Assert.Contains("nodeagent_lb_failover_active 0", await http.GetStringAsync($"http://{lb1Address}:9780/metrics"));
         Assert.Contains("nodeagent_lb_failover_active 1", await http.GetStringAsync($"http://{lb2Address}:9780/metrics"));
-        Assert.True(proxy1.Requests > 0 && proxy2.Requests > 0, "the probes never went through the proxies");
     }
 
     [Fact]
@@ -269,5 +267,11 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
 
         Assert.Fail($"the agent never reported the expected reasons:\n{agent.StandardOutput}\n{agent.StandardError}");
         return [];
+    }
+
+    /// <summary>Stops the HAProxy the killed lb agent left behind (the lb role's HAProxy outlives a kill -9).</summary>
+    private sealed class OrphanCleanup(string dir) : IDisposable
+    {
+        public void Dispose() => OrphanedHaproxy.KillUnder(dir);
     }
 }

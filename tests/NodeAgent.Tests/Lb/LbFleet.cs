@@ -147,15 +147,8 @@ internal sealed class LbFleet : IAsyncDisposable
             await _owned[i].DisposeAsync();
         }
 
-        foreach (var pidFile in Directory.EnumerateFiles(Dir.Path, "haproxy.pid", SearchOption.AllDirectories))
-        {
-            // An HAProxy orphaned on purpose (agent killed) that no later agent took over.
-            if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && File.Exists($"/proc/{pid}/cmdline")
-                && File.ReadAllText($"/proc/{pid}/cmdline").Contains(Dir.Path, StringComparison.Ordinal))
-            {
-                System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
-            }
-        }
+        // An HAProxy orphaned on purpose (agent killed) that no later agent took over.
+        OrphanedHaproxy.KillUnder(Dir.Path);
 
         Dir.Dispose();
     }

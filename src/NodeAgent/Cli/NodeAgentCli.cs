@@ -62,5 +62,8 @@ public static class NodeAgentCli
         ValidateCommand.Create(context),
         VersionCommand.Create(context),
         StatusCommand.Create(context),
+        WalPushCommand.Create(context),
+        WalFetchCommand.Create(context),
+        BackupCommand.Create(context),
     ];
 }

@@ -51,6 +51,11 @@ public static class BackupServiceCollectionExtensions
                 sp.GetRequiredService<BackupMetrics>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BinlogShipService>>()));
         }
 
+        if (!db.Backup.Scheduled)
+        {
+            return services;
+        }
+
         services.AddHostedService(sp => new BackupLoopService(sp.GetRequiredService<IDatabaseBackup>(), db.Backup, sp.GetRequiredService<BackupMetrics>(),
             sp.GetRequiredService<ReadinessState>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BackupLoopService>>()));
         return services;

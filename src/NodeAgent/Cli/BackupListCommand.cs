@@ -12,7 +12,8 @@ public static class BackupListCommand
     public static Command Create(CliContext context)
     {
         var prefix = BackupCommand.PrefixOption();
-        var command = new Command("list", "List base backups (PostgreSQL) or dumps (MariaDB), oldest first.") { prefix };
+        var json = new Option<bool>("--json") { Description = "One JSON manifest per line (complete backups only)." };
+        var command = new Command("list", "List base backups (PostgreSQL) or dumps (MariaDB), oldest first.") { prefix, json };
         command.SetAction(async (parse, ct) =>
         {
             var (session, code) = await BackupCliSession.OpenAsync(parse, context, ct);
@@ -28,6 +29,16 @@ public static class BackupListCommand
                 {
                     var backups = new PostgresBackups(session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
                     var entries = await backups.Catalog(parse.GetValue(prefix)).ListAsync(ct);
+                    if (parse.GetValue(json))
+                    {
+                        foreach (var e in entries.Where(e => e.Complete))
+                        {
+                            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(e.Manifest!.ToJsonBytes()).ReplaceLineEndings(string.Empty));
+                        }
+
+                        return (int)ExitCode.Ok;
+                    }
+
                     await output.WriteLineAsync($"{"ID",-20} {"STATUS",-10} {"START (UTC)",-20} {"SECONDS",8} {"STORED",12} {"TAR",12}  WAL");
                     foreach (var e in entries)
                     {
@@ -42,6 +53,16 @@ public static class BackupListCommand
                 {
                     var backups = new MariaDbBackups(session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
                     var entries = await backups.Catalog(parse.GetValue(prefix)).ListAsync(ct);
+                    if (parse.GetValue(json))
+                    {
+                        foreach (var e in entries.Where(e => e.Complete))
+                        {
+                            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(e.Manifest!.ToJsonBytes()).ReplaceLineEndings(string.Empty));
+                        }
+
+                        return (int)ExitCode.Ok;
+                    }
+
                     await output.WriteLineAsync($"{"ID",-20} {"STATUS",-10} {"START (UTC)",-20} {"SECONDS",8} {"STORED",12} {"SQL",12}  BINLOG");
                     foreach (var e in entries)
                     {

@@ -13,6 +13,28 @@ namespace NodeAgent.Cli;
 /// </summary>
 public static class WalPushCommand
 {
+    /// <summary>
+    /// The lean start: PostgreSQL runs exactly <c>wal-push [--config FILE] PATH</c> once per segment, so that shape is
+    /// recognised before the command tree is built (anything else goes through the normal parser).
+    /// </summary>
+    public static bool TryParseFast(string[] args, out string configPath, out string path)
+    {
+        configPath = ArchiveConfigWriter.DefaultPath;
+        path = string.Empty;
+        switch (args)
+        {
+            case ["wal-push", var p] when !p.StartsWith('-'):
+                path = p;
+                return true;
+            case ["wal-push", "--config", var c, var p] when !p.StartsWith('-') && !c.StartsWith('-'):
+                configPath = c;
+                path = p;
+                return true;
+            default:
+                return false;
+        }
+    }
+
     public static Command Create(CliContext context)
     {
         var config = ArchiveOptions.Config();
@@ -24,21 +46,21 @@ public static class WalPushCommand
 
     public static async Task<int> RunAsync(CliContext context, string configPath, string path, CancellationToken cancellationToken)
     {
-        var logger = new TextWriterLogger(context.Error, "nodeagent wal-push", LogLevel.Warning);
         try
         {
-            var settings = ArchiveSettings.Load(configPath);
             var full = Path.GetFullPath(path);
-            if (settings.Socket is { } socket && await WalSocketClient.TryPushAsync(socket, full, cancellationToken) is { } reply)
+            if (WalSocketClient.TryPush(ArchiveConfigWriter.SocketNextTo(Path.GetFullPath(configPath)), full) is { } reply)
             {
                 if (!reply.Ok)
                 {
-                    await context.Error.WriteLineAsync($"nodeagent wal-push: {reply.Message}");
+                    await context.Error.WriteLineAsync($"nodeagent wal-push: {path} NOT archived: {reply.Message}");
                 }
 
                 return reply.Ok ? (int)ExitCode.Ok : reply.Conflict ? (int)ExitCode.ArchiveConflict : (int)ExitCode.Failure;
             }
 
+            var logger = new TextWriterLogger(context.Error, "nodeagent wal-push", LogLevel.Warning);
+            var settings = ArchiveSettings.Load(configPath);
             var store = ArchiveStore.Create(settings, logger);
             var pusher = new WalPusher(store, new ArchiveLayout(settings.Prefix), settings.DataDir, settings.CompressionLevel, logger);
             await pusher.PushAsync(full, cancellationToken);

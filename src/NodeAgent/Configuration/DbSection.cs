@@ -144,6 +144,9 @@ public sealed record DbBackupConfig
 
     public TimeSpan FullEvery { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>False: the agent keeps archiving (WAL, binlogs) but takes no full backups itself (cron or an operator runs <c>nodeagent backup push</c>).</summary>
+    public bool Scheduled { get; init; } = true;
+
     /// <summary>Full backups kept; WAL older than the oldest kept backup is removed.</summary>
     public int RetainFull { get; init; } = 7;
 
@@ -166,6 +169,7 @@ public sealed record DbBackupConfig
         Enabled = r.Bool("enabled", true),
         Prefix = r.String("prefix", pattern: new("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"), patternHint: "an S3 key prefix without leading or trailing '/'"),
         FullEvery = r.Duration("full_every", TimeSpan.FromHours(24), TimeSpan.FromMinutes(1), TimeSpan.FromDays(365)),
+        Scheduled = r.Bool("scheduled", true),
         RetainFull = r.Int("retain_full", 7, 1, 1000),
         CompressionLevel = r.Int("compression_level", 3, 1, 19),
         BinlogInterval = r.Duration("binlog_interval", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),

@@ -13,44 +13,44 @@ namespace NodeAgent.Postgres;
 /// </summary>
 public sealed record ArchiveSettings
 {
+    // Optional settings are { get; set; } rather than init: the JSON source generator keeps an initializer's default
+    // for a field that is absent from the file only for settable properties.
+
     public const int CurrentFormat = 1;
 
-    public int Format { get; init; } = CurrentFormat;
+    public int Format { get; set; } = CurrentFormat;
 
     public required string Region { get; init; }
 
     public required string Bucket { get; init; }
 
-    public string? S3Endpoint { get; init; }
+    public string? S3Endpoint { get; set; }
 
-    public bool ForcePathStyle { get; init; }
+    public bool ForcePathStyle { get; set; }
 
-    public string? AccessKeyId { get; init; }
+    public string? AccessKeyId { get; set; }
 
-    public SecretReference? SecretAccessKey { get; init; }
+    public SecretReference? SecretAccessKey { get; set; }
 
-    public SecretReference? SessionToken { get; init; }
+    public SecretReference? SessionToken { get; set; }
 
-    public int TimeoutMs { get; init; } = 30_000;
+    public int TimeoutMs { get; set; } = 30_000;
 
-    public int RetryMaxAttempts { get; init; } = 5;
+    public int RetryMaxAttempts { get; set; } = 5;
 
-    public int RetryBaseDelayMs { get; init; } = 200;
+    public int RetryBaseDelayMs { get; set; } = 200;
 
-    public int RetryMaxDelayMs { get; init; } = 10_000;
+    public int RetryMaxDelayMs { get; set; } = 10_000;
 
     /// <summary>Key prefix of this cluster's archive, without a trailing slash.</summary>
     public required string Prefix { get; init; }
 
     public required string DataDir { get; init; }
 
-    public int CompressionLevel { get; init; } = 3;
+    public int CompressionLevel { get; set; } = 3;
 
     /// <summary>Segments wal-fetch downloads ahead of the one PostgreSQL asks for.</summary>
-    public int Prefetch { get; init; } = 8;
-
-    /// <summary>The agent's local socket; wal-push hands segments to the running agent through it when it exists.</summary>
-    public string? Socket { get; init; }
+    public int Prefetch { get; set; } = 8;
 
     /// <summary>The <c>aws:</c> section these settings describe, for the shared client factory.</summary>
     public AwsSection ToAwsSection() => new()
@@ -74,7 +74,7 @@ public sealed record ArchiveSettings
         },
     };
 
-    public static ArchiveSettings From(AwsSection aws, string prefix, string dataDir, int compressionLevel, int prefetch, string? socket) => new()
+    public static ArchiveSettings From(AwsSection aws, string prefix, string dataDir, int compressionLevel, int prefetch) => new()
     {
         Region = aws.Region,
         Bucket = aws.Bucket,
@@ -91,7 +91,6 @@ public sealed record ArchiveSettings
         DataDir = dataDir,
         CompressionLevel = compressionLevel,
         Prefetch = prefetch,
-        Socket = socket,
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, ArchiveSettingsJson.Default.ArchiveSettings);

@@ -33,11 +33,11 @@ public sealed class PostgresBackups(AgentConfig config, NodeIdentity identity, I
     /// <summary>The database's OS user, or null when this host has no such account.</summary>
     public OsUser? OsUser => NodeAgent.Backup.OsUser.Find(Postgres.OsUser);
 
-    public ArchiveSettings Settings(string? prefix = null, string? socket = null) => ArchiveSettings.From(
-        config.Aws, prefix ?? Prefix, Postgres.DataDir, BackupConfig.CompressionLevel, BackupConfig.WalPrefetch, socket);
+    public ArchiveSettings Settings(string? prefix = null) => ArchiveSettings.From(
+        config.Aws, prefix ?? Prefix, Postgres.DataDir, BackupConfig.CompressionLevel, BackupConfig.WalPrefetch);
 
-    /// <summary>Writes the settings file for archive_command (with the agent's socket) and returns whether it changed.</summary>
-    public bool WriteSettings() => ArchiveConfigWriter.Write(SettingsPath, Settings(socket: SocketPath), OsUser);
+    /// <summary>Writes the settings file for archive_command and returns whether it changed. The agent's socket is next to it.</summary>
+    public bool WriteSettings() => ArchiveConfigWriter.Write(SettingsPath, Settings(), OsUser);
 
     /// <summary>restore_command for a settings file: <c>nodeagent wal-fetch --config FILE [--prefix P] %f %p</c>.</summary>
     public static string RestoreCommand(string settingsPath, string? prefix = null)

@@ -57,7 +57,7 @@ public sealed class ArchiveFixture : IAsyncDisposable
 
     /// <summary>Writes the settings file for a cluster's data directory (no agent socket: wal-push archives in-process).</summary>
     public void WriteSettings(string dataDir, int compressionLevel = 3)
-        => ArchiveConfigWriter.Write(SettingsPath, ArchiveSettings.From(Aws, Prefix, dataDir, compressionLevel, prefetch: 4, socket: null), PostgresCluster.PostgresUser);
+        => ArchiveConfigWriter.Write(SettingsPath, ArchiveSettings.From(Aws, Prefix, dataDir, compressionLevel, prefetch: 4), PostgresCluster.PostgresUser);
 
     public string ArchiveCommand => $"dotnet {RepoPaths.AgentDll} wal-push --config {SettingsPath} %p";
 

@@ -107,7 +107,7 @@ public sealed partial class DbHealthService : BackgroundService
             {
                 await RunOnceAsync(stoppingToken);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 _readiness.Set(ArchiverCheckName, false, $"cannot read pg_stat_archiver: {ex.Message}");
                 LogArchiverFailed(_logger, ex);

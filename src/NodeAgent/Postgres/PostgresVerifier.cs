@@ -11,7 +11,9 @@ namespace NodeAgent.Postgres;
 /// <summary>
 /// Proves a backup restores: restores it into a scratch directory (recovery to the backup's consistent point through
 /// wal-fetch), checks it with pg_verifybackup, starts PostgreSQL on a free loopback port with archiving off and its
-/// own minimal config, runs a query, stops it and removes the directory. Runs PostgreSQL as the database's OS user
+/// own minimal config (hot_standby off, so the primary's max_connections and friends need not be matched: the server
+/// answers once recovery reached the backup's consistent point and promoted), runs a query, stops it and removes the
+/// directory. Runs PostgreSQL as the database's OS user
 /// when the agent is root (PostgreSQL refuses root).
 /// </summary>
 public sealed partial class PostgresVerifier(PostgresRestorer restorer, IProcessRunner processes, string binDir, string databaseUser, ILogger logger)
@@ -44,36 +46,49 @@ public sealed partial class PostgresVerifier(PostgresRestorer restorer, IProcess
             var port = FreePort();
             var conf = Path.Combine(scratch, "verify.conf");
             var hba = Path.Combine(scratch, "verify_hba.conf");
+            var ident = Path.Combine(scratch, "verify_ident.conf");
             await File.WriteAllTextAsync(conf, $"""
                 port = {port}
                 listen_addresses = '127.0.0.1'
                 unix_socket_directories = '{scratch}'
                 hba_file = '{hba}'
-                ident_file = '{hba}'
+                ident_file = '{ident}'
                 archive_mode = off
-                max_connections = 20
+                hot_standby = off
                 shared_buffers = 32MB
                 logging_collector = off
 
                 """, cancellationToken);
             await File.WriteAllTextAsync(hba, "local all all trust\nhost all all 127.0.0.1/32 trust\n", cancellationToken);
+            await File.WriteAllTextAsync(ident, string.Empty, cancellationToken);
             if (owner is not null && PosixOwnership.IsRoot)
             {
-                PosixOwnership.Chown(conf, owner.Uid, owner.Gid);
-                PosixOwnership.Chown(hba, owner.Uid, owner.Gid);
+                foreach (var file in new[] { conf, hba, ident })
+                {
+                    PosixOwnership.Chown(file, owner.Uid, owner.Gid);
+                }
             }
 
             clock.Restart();
-            await PgCtlAsync(owner, ["-D", data, "-l", Path.Combine(scratch, "postgres.log"), "-o", $"-c config_file={conf}", "-w", "-t", "600", "start"], cancellationToken);
+            var log = Path.Combine(scratch, "postgres.log");
             try
             {
-                var recoveryTime = clock.Elapsed;
+                await PgCtlAsync(owner, ["-D", data, "-l", log, "-o", $"-c config_file={conf}", "-w", "-t", "600", "start"], cancellationToken);
+            }
+            catch (ProcessFailedException ex)
+            {
+                var tail = File.Exists(log) ? File.ReadAllText(log) : string.Empty;
+                throw new InvalidOperationException($"PostgreSQL did not start on the restored backup {manifest.Id}: {ex.Message}\n{(tail.Length > 2000 ? tail[^2000..] : tail)}", ex);
+            }
+
+            try
+            {
                 var connection = new NpgsqlConnectionStringBuilder
                 {
                     Host = "127.0.0.1", Port = port, Username = databaseUser, Database = "postgres", Pooling = false, Timeout = 30,
                 }.ConnectionString;
-                await using var db = new NpgsqlConnection(connection);
-                await db.OpenAsync(cancellationToken);
+                await using var db = await ConnectWhenRecoveredAsync(connection, cancellationToken);
+                var recoveredIn = clock.Elapsed;
                 string result;
                 await using (var command = new NpgsqlCommand(query, db))
                 {
@@ -83,7 +98,7 @@ public sealed partial class PostgresVerifier(PostgresRestorer restorer, IProcess
                 await using var replay = new NpgsqlCommand("SELECT coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text", db);
                 var replayed = (string)(await replay.ExecuteScalarAsync(cancellationToken))!;
                 LogVerified(logger, manifest.Id, result, replayed);
-                return new VerifyReport(manifest.Id, query, result, replayed, restoreTime, recoveryTime);
+                return new VerifyReport(manifest.Id, query, result, replayed, restoreTime, recoveredIn);
             }
             finally
             {
@@ -103,6 +118,32 @@ public sealed partial class PostgresVerifier(PostgresRestorer restorer, IProcess
             ? new ProcessSpec("runuser", ["-u", owner.Name, "--", pgCtl, .. args])
             : new ProcessSpec(pgCtl, args);
         await processes.RunAsync(spec with { Timeout = TimeSpan.FromMinutes(15) }, cancellationToken);
+    }
+
+    /// <summary>pg_ctl returns once the postmaster runs; connections are refused (57P03) until recovery has ended.</summary>
+    private static async Task<NpgsqlConnection> ConnectWhenRecoveredAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(30));
+        while (true)
+        {
+            var db = new NpgsqlConnection(connectionString);
+            try
+            {
+                await db.OpenAsync(timeout.Token);
+                return db;
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.CannotConnectNow)
+            {
+                await db.DisposeAsync();
+                await Task.Delay(200, timeout.Token);
+            }
+            catch
+            {
+                await db.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     private static int FreePort()

@@ -13,6 +13,7 @@
 #   {"bench":"backup","backup_ratio":..,"restore_ratio":..,"wal_per_s":..,"wal_per_s_pgbackrest":..,"bytes_ratio":..}
 # Usage: bench/backup/run.sh   (env: ROUNDS=3 SCALE=70 WAL_SEGMENTS=32)
 set -euo pipefail
+shopt -s inherit_errexit
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${ROUNDS:-3}"
 scale="${SCALE:-70}"

@@ -2,14 +2,14 @@ namespace NodeAgent.Backup;
 
 /// <summary>
 /// Part sizes for a streamed multipart upload whose length is only estimated. S3 allows at most 10,000 parts of 5 MiB
-/// to 5 GiB (the last may be smaller), so: start from the estimate with 2× headroom (at least 16 MiB), and if a stream
-/// still runs past the budget, double the part size every 500 parts after part 5,000. From 16 MiB that reaches
+/// to 5 GiB (the last may be smaller), so: start from the estimate with 2× headroom (at least 8 MiB), and if a stream
+/// still runs past the budget, double the part size every 500 parts after part 5,000. From 8 MiB that reaches
 /// well over 5 TiB (S3's object limit) before part 10,000, so no stream can run out of parts.
 /// </summary>
 public static class PartSizePolicy
 {
     public const int MaxParts = 10_000;
-    public const long MinPartSize = 16L << 20;
+    public const long MinPartSize = 8L << 20;
     public const long MaxPartSize = 5L << 30;
     private const int PlannedParts = 5_000;
     private const int GrowEvery = 500;

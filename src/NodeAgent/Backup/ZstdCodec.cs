@@ -35,9 +35,18 @@ public static class ZstdCodec
         return output;
     }
 
-    /// <summary>A write stream that compresses into <paramref name="inner"/>; dispose it to finish the frame.</summary>
+    /// <summary>
+    /// A write stream that compresses into <paramref name="inner"/>; dispose it to finish. With more than one core,
+    /// blocks are compressed in parallel as independent frames (<see cref="ParallelZstdStream"/>).
+    /// </summary>
     public static Stream CompressTo(Stream inner, int level)
     {
+        var workers = Math.Min(Environment.ProcessorCount, 4);
+        if (workers > 1)
+        {
+            return new ParallelZstdStream(inner, level, workers);
+        }
+
         var stream = new CompressionStream(inner, level, 1 << 20, leaveOpen: true);
         stream.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
         return stream;

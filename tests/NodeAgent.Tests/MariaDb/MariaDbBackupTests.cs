@@ -6,6 +6,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.MariaDb;
 
 /// <summary>Real MariaDB 10.11: dumps streamed to S3 and back, and closed binlogs shipped.</summary>
+[Collection(DatabaseServerCollections.A)]
 public sealed class MariaDbBackupTests
 {
     [Fact]

@@ -11,6 +11,7 @@ namespace NodeAgent.Tests.Postgres;
 /// Faults between wal-push and S3, with a private local S3 behind a TCP proxy the test controls: S3 unreachable while
 /// PostgreSQL archives, and wal-push killed in the middle of an upload.
 /// </summary>
+[Collection(DatabaseServerCollections.B)]
 public sealed class ArchiveFaultTests
 {
     private static readonly RetryConfig QuickRetry = new() { MaxAttempts = 2, BaseDelay = TimeSpan.FromMilliseconds(50), MaxDelay = TimeSpan.FromMilliseconds(200) };

@@ -6,6 +6,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Postgres;
 
 /// <summary>A db node end to end: <c>nodeagent run</c> with the db role next to a real PostgreSQL 15.</summary>
+[Collection(DatabaseServerCollections.B)]
 public sealed class DbNodeAgentTests
 {
     [Fact]

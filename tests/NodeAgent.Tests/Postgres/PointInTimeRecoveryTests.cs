@@ -4,6 +4,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Postgres;
 
 /// <summary>Real PostgreSQL 15 archiving through <c>nodeagent wal-push</c>, a streamed base backup, and restores.</summary>
+[Collection(DatabaseServerCollections.A)]
 public sealed class PointInTimeRecoveryTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Postgres;
 
 /// <summary>Retention on a real archive: what it deletes, and that point-in-time recovery still works from what it keeps.</summary>
+[Collection(DatabaseServerCollections.B)]
 public sealed class RetentionTests
 {
     [Fact]

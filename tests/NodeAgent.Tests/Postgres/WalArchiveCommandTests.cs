@@ -6,6 +6,7 @@ using NodeAgent.Tests.TestSupport;
 namespace NodeAgent.Tests.Postgres;
 
 /// <summary><c>nodeagent wal-push</c> / <c>wal-fetch</c> as PostgreSQL runs them: the real binary on real segments.</summary>
+[Collection(DatabaseServerCollections.A)]
 public sealed class WalArchiveCommandTests
 {
     [Fact]

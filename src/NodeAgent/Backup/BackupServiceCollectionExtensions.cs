@@ -11,6 +11,7 @@ using NodeAgent.Storage;
 
 namespace NodeAgent.Backup;
 
+/// <summary>DI wiring of a db node's backups.</summary>
 public static class BackupServiceCollectionExtensions
 {
     /// <summary>

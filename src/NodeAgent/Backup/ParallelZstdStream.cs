@@ -129,7 +129,7 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
 
         try
         {
-            return compressor.Wrap(block.AsSpan(0, length)).ToArray();
+            return ZstdCodec.Compress(compressor, block.AsSpan(0, length));
         }
         finally
         {

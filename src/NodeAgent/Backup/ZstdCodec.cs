@@ -13,7 +13,23 @@ public static class ZstdCodec
     {
         using var compressor = new Compressor(level);
         compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-        return compressor.Wrap(content).ToArray();
+        return Compress(compressor, content);
+    }
+
+    /// <summary>Compresses with <paramref name="compressor"/> into a pooled buffer and returns an exact-size copy, so a
+    /// large input costs one small allocation instead of a worst-case-sized one.</summary>
+    public static byte[] Compress(Compressor compressor, ReadOnlySpan<byte> content)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(content.Length));
+        try
+        {
+            var written = compressor.Wrap(content, buffer);
+            return buffer.AsSpan(0, written).ToArray();
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>Decompresses a whole object; <paramref name="expectedSize"/> bounds the output (from the object's metadata).</summary>

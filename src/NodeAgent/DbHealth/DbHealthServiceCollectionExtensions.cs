@@ -8,6 +8,7 @@ using Prometheus;
 
 namespace NodeAgent.DbHealth;
 
+/// <summary>DI wiring of the db health loop.</summary>
 public static class DbHealthServiceCollectionExtensions
 {
     /// <summary>The db health loop for the configured engine (readiness checks <c>db</c> and, on PostgreSQL, <c>db-archiver</c>).</summary>

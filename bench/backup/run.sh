@@ -39,6 +39,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 143" TERM INT
 
 log "publishing nodeagent (ReadyToRun, self-contained, as install/install.sh does)"
 dotnet publish "$root/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 --self-contained true \

@@ -25,4 +25,14 @@ public enum ExitCode
 
     /// <summary>A deploy or other fleet operation did not succeed on every node.</summary>
     OperationFailed = 7,
+
+    /// <summary>wal-fetch: the archive has no such file (PostgreSQL reads any code from 1 to 125 as "not found").</summary>
+    NotInArchive = 8,
+
+    /// <summary>wal-push: a different file is already archived under this name, or the prefix belongs to another cluster.</summary>
+    ArchiveConflict = 9,
+
+    /// <summary>wal-fetch: the archive could not be read. Above 125, so PostgreSQL stops recovery instead of
+    /// taking the file as missing and ending recovery early.</summary>
+    ArchiveUnavailable = 200,
 }

@@ -10,6 +10,12 @@ public static class NodeAgentCli
     /// <summary>Entry point used by Main and by tests.</summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
+        // PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).
+        if (WalPushCommand.TryParseFast(args, out var archiveSettings, out var walPath))
+        {
+            return await WalPushCommand.RunAsync(context, archiveSettings, walPath, cancellationToken);
+        }
+
         var root = BuildRoot(context);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -67,5 +73,8 @@ public static class NodeAgentCli
         ReleasesCommand.Create(context),
         RetireCommand.Create(context),
         DnsCommand.Create(context),
+        WalPushCommand.Create(context),
+        WalFetchCommand.Create(context),
+        BackupCommand.Create(context),
     ];
 }

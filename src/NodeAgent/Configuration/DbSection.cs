@@ -80,6 +80,12 @@ public sealed record PostgreSqlConfig
 
     public string Database { get; init; } = "postgres";
 
+    /// <summary>The OS user PostgreSQL runs as: owns restored directories, reads the archive settings.</summary>
+    public string OsUser { get; init; } = "postgres";
+
+    /// <summary>Where the agent writes the settings wal-push/wal-fetch read. Default: <c>&lt;state_dir&gt;/postgres/archive.json</c>.</summary>
+    public string? ArchiveSettings { get; init; }
+
     public static PostgreSqlConfig Read(ConfigReader r) => new()
     {
         DataDir = r.AbsolutePath("data_dir", required: true) ?? string.Empty,
@@ -89,6 +95,8 @@ public sealed record PostgreSqlConfig
         User = r.String("user", fallback: "postgres", maxLength: 63)!,
         Password = r.Secret("password"),
         Database = r.String("database", fallback: "postgres", maxLength: 63)!,
+        OsUser = r.String("os_user", fallback: "postgres", pattern: new("^[a-z_][a-z0-9_-]{0,31}$"), patternHint: "a Unix user name")!,
+        ArchiveSettings = r.AbsolutePath("archive_settings"),
     };
 }
 
@@ -110,6 +118,9 @@ public sealed record MariaDbConfig
     /// <summary>Where the server writes its binary logs; closed ones are shipped to S3.</summary>
     public string? BinlogDir { get; init; }
 
+    /// <summary>Directory with mariadb-dump and mariadb (the client used for restores).</summary>
+    public string BinDir { get; init; } = "/usr/bin";
+
     public static MariaDbConfig Read(ConfigReader r) => new()
     {
         Host = r.String("host", fallback: "127.0.0.1", maxLength: 255)!,
@@ -119,6 +130,7 @@ public sealed record MariaDbConfig
         Password = r.Secret("password"),
         Databases = r.StringList("databases", max: 1000, pattern: new("^[A-Za-z0-9_$]{1,64}$"), patternHint: "a database name"),
         BinlogDir = r.AbsolutePath("binlog_dir"),
+        BinDir = r.AbsolutePath("bin_dir", fallback: "/usr/bin")!,
     };
 }
 
@@ -132,6 +144,9 @@ public sealed record DbBackupConfig
 
     public TimeSpan FullEvery { get; init; } = TimeSpan.FromHours(24);
 
+    /// <summary>False: the agent keeps archiving (WAL, binlogs) but takes no full backups itself (cron or an operator runs <c>nodeagent backup push</c>).</summary>
+    public bool Scheduled { get; init; } = true;
+
     /// <summary>Full backups kept; WAL older than the oldest kept backup is removed.</summary>
     public int RetainFull { get; init; } = 7;
 
@@ -140,13 +155,26 @@ public sealed record DbBackupConfig
     /// <summary>MariaDB: how often closed binlogs are shipped.</summary>
     public TimeSpan BinlogInterval { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>PostgreSQL: segments wal-fetch downloads ahead of the one recovery asks for.</summary>
+    public int WalPrefetch { get; init; } = 8;
+
+    /// <summary>PostgreSQL: ready segments the agent uploads before archive_command asks for them.</summary>
+    public int WalLookahead { get; init; } = 2;
+
+    /// <summary>PostgreSQL: how long a base backup waits for its WAL range to reach the archive.</summary>
+    public TimeSpan WalTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
     public static DbBackupConfig Read(ConfigReader r) => new()
     {
         Enabled = r.Bool("enabled", true),
         Prefix = r.String("prefix", pattern: new("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"), patternHint: "an S3 key prefix without leading or trailing '/'"),
         FullEvery = r.Duration("full_every", TimeSpan.FromHours(24), TimeSpan.FromMinutes(1), TimeSpan.FromDays(365)),
+        Scheduled = r.Bool("scheduled", true),
         RetainFull = r.Int("retain_full", 7, 1, 1000),
         CompressionLevel = r.Int("compression_level", 3, 1, 19),
         BinlogInterval = r.Duration("binlog_interval", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+        WalPrefetch = r.Int("wal_prefetch", 8, 0, 64),
+        WalLookahead = r.Int("wal_lookahead", 2, 0, 16),
+        WalTimeout = r.Duration("wal_timeout", TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), TimeSpan.FromDays(1)),
     };
 }

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
+using NodeAgent.Backup;
 using NodeAgent.Configuration;
+using NodeAgent.DbHealth;
 using NodeAgent.Hosting;
 
 namespace NodeAgent.Roles.Db;
@@ -13,6 +15,8 @@ public sealed class DbRole : INodeRole
 
     public void ConfigureServices(IServiceCollection services, AgentConfig config)
     {
-        _ = config.Db ?? throw new InvalidOperationException("role db requires the db section");
+        var db = config.Db ?? throw new InvalidOperationException("role db requires the db section");
+        services.AddDbHealth(db);
+        services.AddDbBackups(config);
     }
 }

@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# Backup benchmark: nodeagent against pgBackRest 2.45 (Debian), same run, same PostgreSQL 15 pgbench database
+# (scale 70, ~1 GB), same local S3 (fauxqs) behind the same TLS endpoint (nginx, self-signed certificate on loopback),
+# comparable compression (zstd level 3 for both). Per round and tool, in alternating order:
+#   - WAL: with archive_command empty, pgbench fills N segments; then archive_command is set to the tool and the time
+#     until PostgreSQL's archiver has archived all of them is measured (the synchronous archive_command path);
+#   - a full base backup (nodeagent backup push / pgbackrest backup --type=full), timed;
+#   - a restore of that backup into an empty directory (nodeagent backup restore / pgbackrest restore), timed;
+#   - the bytes the backup stored in S3.
+# nodeagent runs as installed in production: a ReadyToRun self-contained publish, with the agent running (wal-push hands
+# segments to it over its local socket). pgBackRest runs with its defaults (process-max=1, archive-async=n).
+# Prints medians and ratios; the last line is the JSON the issue names:
+#   {"bench":"backup","backup_ratio":..,"restore_ratio":..,"wal_per_s":..,"wal_per_s_pgbackrest":..,"bytes_ratio":..}
+# Usage: bench/backup/run.sh   (env: ROUNDS=3 SCALE=70 WAL_SEGMENTS=32)
+set -euo pipefail
+shopt -s inherit_errexit
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+rounds="${ROUNDS:-3}"
+scale="${SCALE:-70}"
+wal_segments="${WAL_SEGMENTS:-32}"
+bin=/usr/lib/postgresql/15/bin
+export AWS_EC2_METADATA_DISABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+"$root/tools/deps.sh" >/dev/null
+work="$(mktemp -d /tmp/nodeagent-bench-backup-XXXXXX)"
+chmod 755 "$work"
+pids=()
+cleanup() {
+  set +e
+  [ -n "${data:-}" ] && runuser -u postgres -- "$bin/pg_ctl" -D "$data" -m immediate -w stop >/dev/null 2>&1
+  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap "exit 143" TERM INT
+
+log "publishing nodeagent (ReadyToRun, self-contained, as install/install.sh does)"
+dotnet publish "$root/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 --self-contained true \
+  -p:PublishReadyToRun=true -o "$work/agent" -nologo -v:q >/dev/null
+agent="$work/agent/nodeagent"
+chmod -R a+rX "$work/agent"
+
+log "starting fauxqs and nginx (TLS) on loopback"
+s3port="$(free_port)"
+FAUXQS_DIR="$root/.local/fauxqs" FAUXQS_LISTEN="127.0.0.1:$s3port" FAUXQS_BUCKETS=bench \
+  node "$root/tools/localstack/fauxqs-server.mjs" >"$work/fauxqs.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 100); do curl -fsS --max-time 1 "http://127.0.0.1:$s3port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+
+mkdir -p "$work/tls" "$work/nginx/tmp"
+chmod 777 "$work/nginx/tmp"
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+  -keyout "$work/tls/key.pem" -out "$work/tls/cert.pem" >/dev/null 2>&1
+cat /etc/ssl/certs/ca-certificates.crt "$work/tls/cert.pem" >"$work/tls/bundle.pem"
+chmod 644 "$work/tls/"*.pem
+tlsport="$(free_port)"
+cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+pid $work/nginx/nginx.pid;
+error_log $work/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/tmp;
+  proxy_temp_path $work/nginx/tmp;
+  fastcgi_temp_path $work/nginx/tmp;
+  uwsgi_temp_path $work/nginx/tmp;
+  scgi_temp_path $work/nginx/tmp;
+  upstream s3 { server 127.0.0.1:$s3port; keepalive 32; }
+  server {
+    listen 127.0.0.1:$tlsport ssl;
+    ssl_certificate $work/tls/cert.pem;
+    ssl_certificate_key $work/tls/key.pem;
+    client_max_body_size 0;
+    proxy_request_buffering off;
+    proxy_buffering off;
+    location / {
+      proxy_pass http://s3;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host \$http_host;
+    }
+  }
+}
+EOF
+nginx -c "$work/nginx/nginx.conf" -p "$work/nginx"
+export SSL_CERT_FILE="$work/tls/bundle.pem"
+
+log "initdb and pgbench -i -s $scale"
+pgport="$(free_port)"
+data="$work/pg/data"
+mkdir -p "$work/pg" && chown postgres:postgres "$work/pg"
+runuser -u postgres -- "$bin/initdb" -D "$data" -A trust -U postgres --no-sync -E UTF8 --locale=C >/dev/null
+cat >>"$data/postgresql.conf" <<EOF
+port = $pgport
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$work/pg'
+wal_level = replica
+archive_mode = on
+archive_command = ''
+max_wal_senders = 4
+max_wal_size = 8GB
+checkpoint_timeout = 1h
+shared_buffers = 256MB
+fsync = off
+EOF
+pg_start() { runuser -u postgres -- "$bin/pg_ctl" -D "$data" -l "$work/pg/postgres.log" -w -t 120 start >/dev/null; }
+pg_start
+psql() { command psql -X -q -At -h 127.0.0.1 -p "$pgport" -U postgres -d postgres "$@"; }
+runuser -u postgres -- "$bin/pgbench" -i -s "$scale" -q -h 127.0.0.1 -p "$pgport" -U postgres postgres >/dev/null 2>&1
+psql -c "CHECKPOINT"
+db_bytes="$(psql -c "SELECT pg_database_size('postgres')")"
+log "database: $db_bytes bytes"
+
+mkdir -p "$work/pgbr/lock" "$work/pgbr/spool" "$work/pgbr/log"
+chown -R postgres:postgres "$work/pgbr"
+cat >"$work/pgbr/pgbackrest.conf" <<EOF
+[global]
+repo1-type=s3
+repo1-path=/pgbackrest
+repo1-s3-bucket=bench
+repo1-s3-endpoint=127.0.0.1
+repo1-storage-port=$tlsport
+repo1-s3-region=us-east-1
+repo1-s3-key=test
+repo1-s3-key-secret=test
+repo1-s3-uri-style=path
+repo1-storage-verify-tls=n
+compress-type=zst
+compress-level=3
+start-fast=y
+archive-async=n
+log-level-console=warn
+log-level-file=off
+lock-path=$work/pgbr/lock
+spool-path=$work/pgbr/spool
+log-path=$work/pgbr/log
+
+[bench]
+pg1-path=$data
+pg1-port=$pgport
+pg1-socket-path=$work/pg
+EOF
+chown postgres:postgres "$work/pgbr/pgbackrest.conf"
+pgbr() { runuser -u postgres -- pgbackrest --config="$work/pgbr/pgbackrest.conf" --stanza=bench "$@"; }
+pgbr stanza-create
+
+mkdir -p "$work/state" && chmod 755 "$work/state"
+statusport="$(free_port)"
+cat >"$work/agent.yaml" <<EOF
+version: 1
+role: db
+cluster: bench
+node: {id: bench-db, instance_id: i-bench, address: 127.0.0.1, state_dir: $work/state, shutdown_timeout: 5s}
+aws:
+  region: us-east-1
+  bucket: bench
+  s3: {endpoint: "https://127.0.0.1:$tlsport", force_path_style: true}
+  sqs: {endpoint: "http://127.0.0.1:$s3port"}
+  credentials: {access_key_id: test, secret_access_key: test}
+status: {listen: "127.0.0.1:$statusport"}
+db:
+  engine: postgresql
+  postgresql: {data_dir: $data, port: $pgport, os_user: postgres}
+  backup: {prefix: bench/agent, scheduled: false, compression_level: 3}
+EOF
+agent_archive="$agent wal-push --config $work/state/postgres/archive.json %p"
+pgbr_archive="pgbackrest --config=$work/pgbr/pgbackrest.conf --stanza=bench archive-push %p"
+
+set_archive_command() {
+  psql -c "ALTER SYSTEM SET archive_command = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
+}
+ready_count() { find "$data/pg_wal/archive_status" -name '*.ready' | wc -l; }
+
+start_agent() {
+  "$agent" run --user-data "$work/agent.yaml" --log-format text --log-level Warning >"$work/agent.log" 2>&1 &
+  agent_pid=$!
+  for _ in $(seq 1 300); do
+    [ -S "$work/state/postgres/wal.sock" ] && curl -fsS --max-time 1 "http://127.0.0.1:$statusport/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "agent did not become ready:" >&2; cat "$work/agent.log" >&2; exit 1
+}
+stop_agent() { kill "$agent_pid" 2>/dev/null || true; wait "$agent_pid" 2>/dev/null || true; }
+
+# Archives $wal_segments fresh segments with archive_command $1; prints segments per second.
+wal_phase() {
+  local cmd="$1"
+  set_archive_command ''
+  psql -c "CHECKPOINT" >/dev/null
+  while [ "$(ready_count)" -lt "$wal_segments" ]; do
+    runuser -u postgres -- "$bin/pgbench" -n -c 2 -j 2 -t 2000 -h 127.0.0.1 -p "$pgport" -U postgres postgres >/dev/null 2>&1
+  done
+  psql -c "SELECT pg_switch_wal()" >/dev/null
+  sleep 0.5
+  local n base t0 t1
+  n="$(ready_count)"
+  base="$(psql -c "SELECT archived_count FROM pg_stat_archiver")"
+  t0="$(now)"
+  set_archive_command "$cmd"
+  for _ in $(seq 1 6000); do
+    [ "$(psql -c "SELECT archived_count FROM pg_stat_archiver")" -ge $((base + n)) ] && break
+    sleep 0.05
+  done
+  t1="$(now)"
+  [ "$(psql -c "SELECT archived_count FROM pg_stat_archiver")" -ge $((base + n)) ] || { echo "archiving did not finish" >&2; exit 1; }
+  awk -v n="$n" -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f\n", n / (b - a)}'
+}
+
+timed() { local t0 t1; t0="$(now)"; "$@" >"$work/last.out" 2>&1 || { cat "$work/last.out" >&2; exit 1; }; t1="$(now)"; awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.2f\n", b - a}'; }
+
+agent_backup() { "$agent" backup push --user-data "$work/agent.yaml" --log-level Warning; }
+agent_restore() { rm -rf "$work/restore"; "$agent" backup restore --user-data "$work/agent.yaml" --log-level Warning --to "$work/restore"; }
+pgbr_backup() { pgbr --type=full backup; }
+pgbr_restore() { rm -rf "$work/restore"; mkdir -p "$work/restore"; chown postgres:postgres "$work/restore"; chmod 700 "$work/restore"; pgbr --pg1-path="$work/restore" restore; }
+agent_bytes() { "$agent" backup list --json --user-data "$work/agent.yaml" --log-level Warning | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])'; }
+pgbr_bytes() { pgbr info --output=json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["backup"][-1]["info"]["repository"]["delta"])'; }
+
+run_agent() {
+  start_agent
+  local w b r s
+  w="$(wal_phase "$agent_archive")"
+  b="$(timed agent_backup)"
+  r="$(timed agent_restore)"
+  s="$(agent_bytes)"
+  stop_agent
+  echo "$w $b $r $s"
+}
+run_pgbr() {
+  local w b r s
+  w="$(wal_phase "$pgbr_archive")"
+  b="$(timed pgbr_backup)"
+  r="$(timed pgbr_restore)"
+  s="$(pgbr_bytes)"
+  echo "$w $b $r $s"
+}
+
+: >"$work/agent.results"
+: >"$work/pgbr.results"
+for round in $(seq 1 "$rounds"); do
+  if [ $((round % 2)) -eq 1 ]; then order="agent pgbr"; else order="pgbr agent"; fi
+  for tool in $order; do
+    log "round $round: $tool"
+    result="$("run_$tool")"
+    echo "$result" >>"$work/$tool.results"
+    read -r w b r s <<<"$result"
+    log "round $round: $tool wal ${w}/s backup ${b}s restore ${r}s stored ${s} bytes"
+  done
+done
+rm -rf "$work/restore"
+
+col() { awk -v c="$2" '{print $c}' "$work/$1.results" | median; }
+aw="$(col agent 1)"; ab="$(col agent 2)"; ar="$(col agent 3)"; as="$(col agent 4)"
+pw="$(col pgbr 1)"; pb="$(col pgbr 2)"; pr="$(col pgbr 3)"; ps="$(col pgbr 4)"
+echo "database ${db_bytes} bytes, ${rounds} rounds, ${wal_segments} WAL segments per round (medians)"
+printf '%-12s %10s %10s %10s %14s\n' tool "wal/s" "backup s" "restore s" "stored bytes"
+printf '%-12s %10s %10s %10s %14s\n' nodeagent "$aw" "$ab" "$ar" "$as"
+printf '%-12s %10s %10s %10s %14s\n' pgbackrest "$pw" "$pb" "$pr" "$ps"
+python3 - "$ab" "$pb" "$ar" "$pr" "$aw" "$pw" "$as" "$ps" <<'EOF'
+import json, sys
+ab, pb, ar, pr, aw, pw, as_, ps = map(float, sys.argv[1:])
+print(json.dumps({"bench": "backup", "backup_ratio": round(ab / pb, 3), "restore_ratio": round(ar / pr, 3),
+                  "wal_per_s": round(aw, 2), "wal_per_s_pgbackrest": round(pw, 2), "bytes_ratio": round(as_ / ps, 3)},
+                 separators=(",", ":")))
+EOF

@@ -1,0 +1,130 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Backup;
+
+namespace NodeAgent.Postgres;
+
+/// <summary>
+/// The agent's side of wal-push: a Unix socket next to the archive settings (mode 0660, group of the database's OS user)
+/// on which the short-lived <c>nodeagent wal-push</c> hands over the path of a WAL file, and the warm agent compresses
+/// and uploads it (with look-ahead) and answers <c>OK</c>, <c>CONFLICT …</c> or <c>ERROR …</c>. Only plain files
+/// directly inside the cluster's pg_wal with WAL file names are accepted, so the socket cannot be used to upload other
+/// files.
+/// </summary>
+public sealed partial class WalArchiveServer(string socketPath, string dataDir, WalLookahead lookahead, OsUser? group, ILogger<WalArchiveServer> logger)
+    : BackgroundService
+{
+    private readonly string _walDir = Path.GetFullPath(Path.Combine(dataDir, "pg_wal"));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(socketPath)!);
+        File.Delete(socketPath);
+        using var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        listener.Bind(new UnixDomainSocketEndPoint(socketPath));
+        UnixModes.Set(socketPath, UnixModes.GroupReadWrite);
+        if (group is not null && PosixOwnership.IsRoot)
+        {
+            PosixOwnership.Chown(socketPath, 0, group.Gid);
+        }
+
+        listener.Listen(64);
+        LogListening(logger, socketPath);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                var client = await listener.AcceptAsync(stoppingToken);
+                _ = Task.Run(() => HandleAsync(client, stoppingToken), CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Stopping: wal-push falls back to archiving in its own process.
+        }
+        finally
+        {
+            File.Delete(socketPath);
+        }
+    }
+
+    private async Task HandleAsync(Socket client, CancellationToken cancellationToken)
+    {
+        using (client)
+        {
+            await using var stream = new NetworkStream(client, ownsSocket: false);
+            WalSocketReply reply;
+            try
+            {
+                using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
+                var line = await reader.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
+                reply = await AnswerAsync(line, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogRequestFailed(logger, ex);
+                reply = new WalSocketReply(false, false, ex.Message);
+            }
+
+            try
+            {
+                await stream.WriteAsync(Encoding.UTF8.GetBytes(reply.ToLine()), cancellationToken);
+            }
+            catch (IOException ex)
+            {
+                // wal-push went away (killed, or PostgreSQL stopped); it will ask again.
+                LogReplyLost(logger, ex);
+            }
+        }
+    }
+
+    private async Task<WalSocketReply> AnswerAsync(string? line, CancellationToken cancellationToken)
+    {
+        if (line is null || !line.StartsWith("PUSH /", StringComparison.Ordinal))
+        {
+            return new WalSocketReply(false, false, "expected 'PUSH /absolute/path'");
+        }
+
+        var path = Path.GetFullPath(line[5..]);
+        if (!string.Equals(Path.GetDirectoryName(path), _walDir, StringComparison.Ordinal)
+            || !WalFileName.TryParse(Path.GetFileName(path), out _))
+        {
+            return new WalSocketReply(false, false, $"{path} is not a WAL file in {_walDir}");
+        }
+
+        var info = new FileInfo(path);
+        if (!info.Exists || info.LinkTarget is not null)
+        {
+            return new WalSocketReply(false, false, $"{path} is not a regular file");
+        }
+
+        try
+        {
+            var result = await lookahead.PushAsync(path, cancellationToken);
+            return new WalSocketReply(true, false, result.ToString());
+        }
+        catch (ArchiveConflictException ex)
+        {
+            LogConflict(logger, ex.Message);
+            return new WalSocketReply(false, true, ex.Message);
+        }
+    }
+
+    [LoggerMessage(EventId = 6030, Level = LogLevel.Information, Message = "wal-push socket listening on {Path}")]
+    private static partial void LogListening(ILogger logger, string path);
+
+    [LoggerMessage(EventId = 6031, Level = LogLevel.Error, Message = "wal-push request failed")]
+    private static partial void LogRequestFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 6032, Level = LogLevel.Error, Message = "Archive conflict: {Message}")]
+    private static partial void LogConflict(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 6033, Level = LogLevel.Debug, Message = "wal-push left before its answer")]
+    private static partial void LogReplyLost(ILogger logger, Exception exception);
+}

@@ -4,6 +4,8 @@
 //   FAUXQS_DIR      directory holding node_modules/fauxqs (tools/localstack/install.sh puts it in .local/fauxqs)
 //   FAUXQS_LISTEN   host:port to bind; the host must be a 127.0.0.0/8 address
 //   FAUXQS_BUCKETS  comma-separated buckets to create at start
+//   FAUXQS_EXIT_WITH_PARENT=1  exit when standard input closes (the parent that holds the pipe has gone), so a test
+//                   run that is killed never leaves a server behind
 import { pathToFileURL } from "node:url";
 import path from "node:path";
 
@@ -36,3 +38,8 @@ console.log(`fauxqs listening on ${address}`);
 const stop = async () => { await app.close(); process.exit(0); };
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);
+if (process.env.FAUXQS_EXIT_WITH_PARENT === "1") {
+  process.stdin.on("end", stop);
+  process.stdin.on("close", stop);
+  process.stdin.resume();
+}

@@ -23,10 +23,18 @@ public static partial class AwsResilience
     };
 
     public static ResiliencePipeline Create(RetryConfig retry, ILogger logger)
-        => new ResiliencePipelineBuilder()
+    {
+        var builder = new ResiliencePipelineBuilder();
+        if (retry.MaxAttempts <= 1)
+        {
+            // One attempt means no retry strategy at all (Polly requires at least one retry in a retry strategy).
+            return builder.Build();
+        }
+
+        return builder
             .AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(0, retry.MaxAttempts - 1),
+                MaxRetryAttempts = retry.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = retry.BaseDelay,
@@ -40,6 +48,7 @@ public static partial class AwsResilience
                 },
             })
             .Build();
+    }
 
     /// <summary>True for failures worth another attempt. A cancellation the caller asked for never is.</summary>
     public static bool IsTransient(Exception ex, CancellationToken callerToken)

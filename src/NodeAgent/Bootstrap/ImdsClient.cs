@@ -31,10 +31,12 @@ public sealed partial class ImdsClient : IDisposable
             BaseAddress = options.Endpoint,
             Timeout = Timeout.InfiniteTimeSpan,
         };
-        _pipeline = new ResiliencePipelineBuilder()
-            .AddRetry(new RetryStrategyOptions
+        var pipeline = new ResiliencePipelineBuilder();
+        if (options.MaxAttempts > 1)
+        {
+            pipeline.AddRetry(new RetryStrategyOptions
             {
-                MaxRetryAttempts = Math.Max(0, options.MaxAttempts - 1),
+                MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = TimeSpan.FromMilliseconds(100),
@@ -48,7 +50,10 @@ public sealed partial class ImdsClient : IDisposable
                     LogRetry(_logger, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "unknown");
                     return ValueTask.CompletedTask;
                 },
-            })
+            });
+        }
+
+        _pipeline = pipeline
             .AddTimeout(options.RequestTimeout)
             .Build();
     }

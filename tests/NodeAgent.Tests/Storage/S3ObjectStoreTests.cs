@@ -105,14 +105,16 @@ public sealed class S3ObjectStoreTests
         Assert.Null(await store.HeadAsync("half/object.bin", CancellationToken.None));
     }
 
-    [Fact]
-    public async Task Get_WhenS3IsDown_RetriesThenFails()
+    [Theory]
+    [InlineData(3)]
+    [InlineData(1)]
+    public async Task Get_WhenS3IsDown_TriesMaxAttemptsTimesThenFails(int attempts)
     {
         var stack = await LocalStack.StartAsync();
         var bucket = await stack.CreateBucketAsync("down");
         await using var services = stack.Services(bucket, new NodeAgent.Configuration.RetryConfig
         {
-            MaxAttempts = 3,
+            MaxAttempts = attempts,
             BaseDelay = TimeSpan.FromMilliseconds(20),
             MaxDelay = TimeSpan.FromMilliseconds(50),
         });
@@ -124,6 +126,6 @@ public sealed class S3ObjectStoreTests
         var metrics = services.GetService(typeof(Prometheus.CollectorRegistry)) as Prometheus.CollectorRegistry;
         using var text = new MemoryStream();
         await metrics!.CollectAndExportAsTextAsync(text);
-        Assert.Contains("nodeagent_aws_requests_total{service=\"s3\",operation=\"GetObject\"} 3", Encoding.UTF8.GetString(text.ToArray()));
+        Assert.Contains($"nodeagent_aws_requests_total{{service=\"s3\",operation=\"GetObject\"}} {attempts}", Encoding.UTF8.GetString(text.ToArray()));
     }
 }

@@ -56,9 +56,11 @@ public sealed partial class LocalStack : IAsyncDisposable
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = true,
             UseShellExecute = false,
         };
         start.Environment["FAUXQS_DIR"] = RepoPaths.FauxqsDir;
+        start.Environment["FAUXQS_EXIT_WITH_PARENT"] = "1";
         start.Environment["FAUXQS_LISTEN"] = listen;
         var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start node");
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Kill(process);

@@ -5,8 +5,8 @@ using NodeAgent.Tests.TestSupport;
 
 namespace NodeAgent.Bench.Dns;
 
-/// <summary>One lb agent of the benchmark: the real binary, its user-data, its log file and its proxy stand-in.</summary>
-public sealed class BenchNode(string id, IPAddress address, string userData, string log, HttpStandIn proxy) : IAsyncDisposable
+/// <summary>One lb node of the benchmark: the real agent binary (which runs its HAProxy), its user-data and its log file.</summary>
+public sealed class BenchNode(string id, IPAddress address, string userData, string stateDir, string log) : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
     private Process? _process;
@@ -60,11 +60,12 @@ public sealed class BenchNode(string id, IPAddress address, string userData, str
         throw new TimeoutException($"{Id} never became ready; see {Log}");
     }
 
-    /// <summary>SIGKILL: no release, no deregistration.</summary>
+    /// <summary>The node dies: SIGKILL to the agent and to its HAProxy (no release, no deregistration, no proxy).</summary>
     public void Kill()
     {
-        _process?.Kill();
+        _process?.Kill(entireProcessTree: true);
         _process?.WaitForExit(10_000);
+        OrphanedHaproxy.KillUnder(stateDir);
     }
 
     public async Task<bool> ReadyAsync()
@@ -97,12 +98,12 @@ public sealed class BenchNode(string id, IPAddress address, string userData, str
     {
         if (_process is { HasExited: false } process)
         {
-            process.Kill();
+            process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
 
         _process?.Dispose();
-        await proxy.DisposeAsync();
+        OrphanedHaproxy.KillUnder(stateDir);
         if (_log is not null)
         {
             await _log.DisposeAsync();

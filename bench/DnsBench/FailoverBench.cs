@@ -10,7 +10,7 @@ namespace NodeAgent.Bench.Dns;
 
 /// <summary>
 /// Two real lb agents (the nodeagent binary) fail over through a real BIND: each trial waits for a settled pair
-/// (one active that has held the name for at least min_hold, one standby), kills the active with SIGKILL, and
+/// (one active that has held the name for at least min_hold, one standby), kills the active node (agent and HAProxy) with SIGKILL, and
 /// measures with a plain DNS client (unsigned queries to the BIND server, every 20 ms) how long until
 /// <c>lb.&lt;zone&gt;</c> answers with the peer's address. The killed agent is restarted and rejoins as standby.
 /// Interval 2 s, fall 2; the target is at most 3 intervals.
@@ -32,9 +32,8 @@ public static class FailoverBench
         {
             var address = LoopbackPorts.NextAddress();
             var http = LoopbackPorts.Free(address);
-            var proxy = await HttpStandIn.StartAsync(new IPEndPoint(address, http));
             var file = DnsUserData.Lb(stack, bucket, dir, "bench", id, address, http, bind, Failover);
-            nodes.Add(new BenchNode(id, address, file, dir.Combine($"{id}.log"), proxy));
+            nodes.Add(new BenchNode(id, address, file, dir.Combine(id), dir.Combine($"{id}.log")));
         }
 
         using var dns = new DnsClient([bind.Address], [new UdpClientTransport(bind.Port)], true, 1000);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Kills the active lb agent (SIGKILL) of a real pair and measures, with a DNS client against the BIND server, how
+# Kills the active lb node (SIGKILL to its agent and its HAProxy) of a real pair and measures, with a DNS client against the BIND server, how
 # long until lb.<zone> answers with the peer's address. Median over TRIALS (default 20); interval 2 s, fall 2.
 # Needs the local S3/SQS stack installed (tools/deps.sh). Last line:
 #   {"bench":"failover","interval_ms":2000,"failover_ms":<median>}

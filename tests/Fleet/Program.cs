@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using NodeAgent.Tests.EndToEnd;
+using NodeAgent.Tests.TestSupport;
 using Spectre.Console;
 
 // The fleet in a box: the README demo. Starts the local S3/SQS server, BIND, 2 lb + 3 web + 1 db nodes (each its own
@@ -44,6 +45,10 @@ catch (Exception ex) when (ex is not OperationCanceledException)
     return 1;
 }
 
+Log($"the cluster as the registry and the lb nodes see it (nodeagent status --cluster {fleet.Cluster}):");
+var (_, status, _) = await AgentProcess.RunAsync(["status", "--cluster", fleet.Cluster, "--user-data", fleet.Lbs[0].UserData], TimeSpan.FromMinutes(1));
+AnsiConsole.WriteLine(status);
+
 var unexpected = traffic.UnexpectedFailures();
 var table = new Table().Title("fleet in a box: what happened").AddColumns("step", "took", "outcome");
 foreach (var step in scenario.Steps)
@@ -57,6 +62,11 @@ if (unexpected.Count > 0)
 {
     AnsiConsole.MarkupLineInterpolated($"[red]requests failed outside the documented windows:[/]\n{traffic.Describe(unexpected)}");
     return 1;
+}
+
+if (Fleet.LogDir is { Length: > 0 } logs)
+{
+    AnsiConsole.MarkupLineInterpolated($"each agent's log and user-data file: [bold]{logs}[/]");
 }
 
 return 0;

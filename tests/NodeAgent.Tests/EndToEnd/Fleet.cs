@@ -348,6 +348,7 @@ public sealed class Fleet : IAsyncDisposable
         foreach (var node in Lbs.Concat(Webs).Concat(Db is null ? [] : [Db]))
         {
             File.WriteAllText(Path.Combine(logs, $"{node.NodeId}.log"), node.History + (node.Agent is { } a ? a.StandardOutput + "\n" + a.StandardError : string.Empty));
+            File.Copy(node.UserData, Path.Combine(logs, Path.GetFileName(node.UserData)), overwrite: true);
         }
     }
 

@@ -20,8 +20,9 @@ public sealed class Fleet : IAsyncDisposable
     public const int StatusPort = 9780;
     public const string App = "shop";
 
-    /// <summary>lb failover timing: a dead active is replaced after 2–4 s plus the DNS write (docs/dns.md).</summary>
-    public const string Failover = "{interval: 1s, fall: 2, min_hold: 2s, lease: 6s}";
+    /// <summary>lb failover timing: a dead active is replaced after 1–2 s plus the DNS write (docs/dns.md); the
+    /// lease outlasts a BIND restart.</summary>
+    public const string Failover = "{interval: 1s, fall: 2, min_hold: 2s, lease: 20s}";
 
     private readonly Action<string> _log;
     private readonly List<IAsyncDisposable> _owned = [];

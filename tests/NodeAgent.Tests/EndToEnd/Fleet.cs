@@ -229,52 +229,17 @@ public sealed class Fleet : IAsyncDisposable
     {
         var address = LoopbackPorts.NextAddress();
         var home = Dir.Combine(nodeId);
-        var nginx = Path.Combine(home, "nginx");
-        Directory.CreateDirectory(Path.Combine(nginx, "tmp"));
-        var conf = Path.Combine(nginx, "nginx.conf");
-        // nginx serves the app's current release, resolved per request; /healthz answers from the release itself, so
-        // a node with nothing deployed is not healthy. X-Node and X-Release say who answered with what.
-        File.WriteAllText(conf, $$"""
-            daemon off;
-            worker_processes 1;
-            pid {{nginx}}/nginx.pid;
-            error_log {{nginx}}/error.log;
-            events { worker_connections 512; }
-            http {
-              access_log off;
-              client_body_temp_path {{nginx}}/tmp/body;
-              proxy_temp_path {{nginx}}/tmp/proxy;
-              fastcgi_temp_path {{nginx}}/tmp/fastcgi;
-              uwsgi_temp_path {{nginx}}/tmp/uwsgi;
-              scgi_temp_path {{nginx}}/tmp/scgi;
-              open_file_cache off;
-              default_type text/plain;
-              server {
-                listen {{address}}:{{HttpPort}};
-                root {{home}}/srv/{{App}}/current;
-                location / {
-                  add_header X-Node {{nodeId}} always;
-                  add_header X-Release $realpath_root always;
-                  add_header Cache-Control no-store always;
-                }
-              }
-            }
-            """);
+        // nginx serves the app's current release, resolved per request; /healthz is a file of the release, so a node
+        // with nothing deployed is not healthy. X-Node and X-Release say who answered with what.
+        var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId);
         var userData = Dir.Combine($"{nodeId}.yaml");
         File.WriteAllText(userData, $$"""
-            version: 1
-            role: web
-            cluster: {{Cluster}}
-            node: {id: {{nodeId}}, instance_id: i-{{nodeId}}, address: {{address}}, state_dir: {{home}}/state, shutdown_timeout: 10s}
-            {{AwsYaml()}}
-            status: {listen: "{{address}}:{{StatusPort}}"}
-            queue: {wait_time: 1s}
-            {{Bind.DnsYaml()}}
+            {{Header("web", nodeId, address, home)}}
             web:
               root: {{home}}/srv
               port: {{HttpPort}}
               health: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}
-              server: {command: [nginx, -c, "{{conf}}", -e, "{{nginx}}/error.log"]}
+              server: {command: {{NginxConfig.CommandYaml(conf)}}}
               apps:
                 - name: {{App}}
                   repository: {type: git, url: {{Repo.Path}}, ref: main}
@@ -288,14 +253,7 @@ public sealed class Fleet : IAsyncDisposable
         var home = Dir.Combine(nodeId);
         var userData = Dir.Combine($"{nodeId}.yaml");
         File.WriteAllText(userData, $$"""
-            version: 1
-            role: lb
-            cluster: {{Cluster}}
-            node: {id: {{nodeId}}, instance_id: i-{{nodeId}}, address: {{address}}, state_dir: {{home}}/state, shutdown_timeout: 10s}
-            {{AwsYaml()}}
-            status: {listen: "{{address}}:{{StatusPort}}"}
-            queue: {wait_time: 1s}
-            {{Bind.DnsYaml()}}
+            {{Header("lb", nodeId, address, home)}}
             lb:
               http_bind: "{{address}}:{{HttpPort}}"
               allowed_cidrs: [127.0.0.0/8]
@@ -318,14 +276,7 @@ public sealed class Fleet : IAsyncDisposable
         await Postgres.ExecAsync("CREATE TABLE orders (id int PRIMARY KEY, note text, at timestamptz NOT NULL DEFAULT clock_timestamp())");
         var userData = Dir.Combine($"{nodeId}.yaml");
         File.WriteAllText(userData, $$"""
-            version: 1
-            role: db
-            cluster: {{Cluster}}
-            node: {id: {{nodeId}}, instance_id: i-{{nodeId}}, address: {{address}}, state_dir: {{home}}/state, shutdown_timeout: 10s}
-            {{AwsYaml()}}
-            status: {listen: "{{address}}:{{StatusPort}}"}
-            queue: {wait_time: 1s}
-            {{Bind.DnsYaml()}}
+            {{Header("db", nodeId, address, home)}}
             db:
               engine: postgresql
               health_interval: 1s
@@ -352,6 +303,18 @@ public sealed class Fleet : IAsyncDisposable
             File.Copy(node.UserData, Path.Combine(logs, Path.GetFileName(node.UserData)), overwrite: true);
         }
     }
+
+    /// <summary>What every node's user-data starts with: identity, the local stack through the relay, status, queue, DNS.</summary>
+    private string Header(string role, string nodeId, IPAddress address, string home) => $$"""
+        version: 1
+        role: {{role}}
+        cluster: {{Cluster}}
+        node: {id: {{nodeId}}, instance_id: i-{{nodeId}}, address: {{address}}, state_dir: {{home}}/state, shutdown_timeout: 10s}
+        {{AwsYaml()}}
+        status: {listen: "{{address}}:{{StatusPort}}"}
+        queue: {wait_time: 1s}
+        {{Bind.DnsYaml()}}
+        """;
 
     private string AwsYaml() => $$"""
         aws:

@@ -88,8 +88,8 @@ public sealed class FleetEndToEndTests(ITestOutputHelper output)
         var web = fleet.Webs[1];
         var nginx = web.ServicePid("nginx.pid") ?? throw new InvalidOperationException("web-2 runs no nginx");
         var at = traffic.Now;
-        traffic.AllowFailures("nginx killed", at, FleetScenario.WebKillWindow);
         FleetScenario.KillTree(nginx);
+        traffic.AllowFailures("nginx killed", at, traffic.Now - at + FleetScenario.WebKillWindow);
         await WaitUntilAsync(() => web.ServicePid("nginx.pid") is { } pid && pid != nginx, TimeSpan.FromSeconds(60), "the web-2 agent to restart nginx");
         await traffic.WaitForAsync(traffic.Now, TimeSpan.FromSeconds(30));
         scenario.Record("kill -9 nginx on web-2", traffic.Now - at, $"the agent restarted it; {traffic.FailuresBetween(at, traffic.Now).Failed} failed requests");
@@ -97,8 +97,8 @@ public sealed class FleetEndToEndTests(ITestOutputHelper output)
         var lb = await fleet.ActiveLbAsync(CancellationToken.None);
         var haproxy = lb.ServicePid("haproxy.pid") ?? throw new InvalidOperationException($"{lb.NodeId} runs no HAProxy");
         at = traffic.Now;
-        traffic.AllowFailures("HAProxy killed", at, FleetScenario.LbFailoverWindow);
         FleetScenario.KillTree(haproxy);
+        traffic.AllowFailures("HAProxy killed", at, traffic.Now - at + FleetScenario.LbFailoverWindow);
         await Task.Delay(FleetScenario.LbFailoverWindow);
         var served = await traffic.WaitForAsync(traffic.Now, TimeSpan.FromSeconds(30));
         var holder = await fleet.ActiveLbAsync(CancellationToken.None);

@@ -57,8 +57,8 @@ public sealed class FleetScenario(Fleet fleet, TrafficProbe traffic, Action<stri
         var active = await fleet.ActiveLbAsync(CancellationToken.None);
         var standby = fleet.Lbs.Single(l => l != active);
         var at = traffic.Now;
-        traffic.AllowFailures($"{active.NodeId} died", at, LbFailoverWindow);
         await KillNodeAsync(active, "haproxy.pid");
+        traffic.AllowFailures($"{active.NodeId} died", at, traffic.Now - at + LbFailoverWindow);
         var work = meanwhile?.Invoke() ?? Task.CompletedTask;
         var served = await traffic.WaitForAsync(at, TimeSpan.FromSeconds(30), lb: standby.Address);
         await work;
@@ -71,11 +71,12 @@ public sealed class FleetScenario(Fleet fleet, TrafficProbe traffic, Action<stri
     public async Task<FleetNode> KillWebAsync(string name, FleetNode web)
     {
         var at = traffic.Now;
-        traffic.AllowFailures($"{web.NodeId} died", at, WebKillWindow);
         await KillNodeAsync(web, "nginx.pid");
+        var killed = traffic.Now;
+        traffic.AllowFailures($"{web.NodeId} died", at, killed - at + WebKillWindow);
         // Enough requests for HAProxy's checks (inter 500 ms × fall 2) to notice and for traffic to settle on the rest.
         await Task.Delay(TimeSpan.FromSeconds(3));
-        var after = traffic.Samples.Where(s => s.At > at + TimeSpan.FromSeconds(1.5)).ToList();
+        var after = traffic.Samples.Where(s => s.At > killed + TimeSpan.FromSeconds(0.5)).ToList();
         if (after.FirstOrDefault(s => s.Detail == web.NodeId) is { } late)
         {
             throw new InvalidOperationException($"{web.NodeId} still answers after it was killed ({late}); processes under it: {string.Join(", ", ProcessesUnder(web.Home))}");

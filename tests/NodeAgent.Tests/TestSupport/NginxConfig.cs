@@ -9,8 +9,13 @@ namespace NodeAgent.Tests.TestSupport;
 /// </summary>
 public static class NginxConfig
 {
-    public static string Write(string dir, IPAddress address, int port, string currentPath)
+    /// <param name="nodeId">When given, every answer carries <c>X-Node</c> (who answered) and <c>X-Release</c> (the
+    /// release directory <c>current</c> resolved to).</param>
+    public static string Write(string dir, IPAddress address, int port, string currentPath, string? nodeId = null)
     {
+        var headers = nodeId is null
+            ? "add_header Cache-Control no-store;"
+            : $"add_header Cache-Control no-store always; add_header X-Node {nodeId} always; add_header X-Release $realpath_root always;";
         Directory.CreateDirectory(Path.Combine(dir, "nginx", "tmp"));
         var conf = Path.Combine(dir, "nginx", "nginx.conf");
         var n = Path.Combine(dir, "nginx");
@@ -28,10 +33,11 @@ public static class NginxConfig
               uwsgi_temp_path {{n}}/tmp/uwsgi;
               scgi_temp_path {{n}}/tmp/scgi;
               open_file_cache off;
+              default_type text/plain;
               server {
                 listen {{address}}:{{port}};
                 root {{currentPath}};
-                location / { add_header Cache-Control no-store; }
+                location / { {{headers}} }
               }
             }
             """);

@@ -68,6 +68,18 @@ public sealed class PostgresCluster : IAsyncDisposable
 
     public async Task StartServerAsync(TimeSpan? timeout = null)
     {
+        try
+        {
+            await StartServerCoreAsync(timeout);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException($"{ex.Message}\npostgres.log:\n{Tail(Log)}", ex);
+        }
+    }
+
+    private async Task StartServerCoreAsync(TimeSpan? timeout)
+    {
         await RunAsPostgresAsync(Path.Combine(BinDir, "pg_ctl"),
             ["-D", DataDir, "-l", Root.Combine("postgres.log"), "-w", "-t", ((int)(timeout ?? TimeSpan.FromMinutes(3)).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture), "start"]);
     }

@@ -136,7 +136,12 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             {
                 try
                 {
-                    c.Client.LingerState = new LingerOption(true, 0);
+                    // A client its pipe has just disposed (not yet removed from the list) has no socket any more.
+                    if (c.Client is { } socket)
+                    {
+                        socket.LingerState = new LingerOption(true, 0);
+                    }
+
                     c.Dispose();
                 }
                 catch (ObjectDisposedException)

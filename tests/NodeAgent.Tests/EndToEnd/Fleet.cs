@@ -132,7 +132,7 @@ public sealed class Fleet : IAsyncDisposable
         }
 
         node.Started(AgentProcess.Start(["run", "--user-data", node.UserData]));
-        await WaitReadyAsync(node, TimeSpan.FromSeconds(90));
+        await WaitReadyAsync(node, TimeSpan.FromMinutes(3));
     }
 
     public static async Task WaitReadyAsync(FleetNode node, TimeSpan timeout)

@@ -23,12 +23,15 @@ public sealed partial class Agent : IAsyncDisposable
 
     public static Agent Start(string userData, IPAddress address, string logFile)
     {
-        var start = new ProcessStartInfo("dotnet", [Paths.AgentDll, "run", "--user-data", userData])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        // NODEAGENT_BENCH_AGENT: an installed-style build (the self-contained ReadyToRun publish install/install.sh makes)
+        // to run instead of the build output's nodeagent.dll.
+        var published = Environment.GetEnvironmentVariable("NODEAGENT_BENCH_AGENT");
+        var start = string.IsNullOrEmpty(published)
+            ? new ProcessStartInfo("dotnet", [Paths.AgentDll, "run", "--user-data", userData])
+            : new ProcessStartInfo(published, ["run", "--user-data", userData]);
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
         start.Environment["AWS_ACCESS_KEY_ID"] = "test";
         start.Environment["AWS_SECRET_ACCESS_KEY"] = "test";

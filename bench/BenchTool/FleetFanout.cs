@@ -49,6 +49,10 @@ public static class FleetFanout
             var results = new List<double>();
             for (var run = 0; run <= runs; run++)
             {
+                var idleBefore = CpuSample.Take(agents);
+                await Task.Delay(2000);
+                var idle = CpuSample.Take(agents) - idleBefore;
+                var cpuBefore = CpuSample.Take(agents);
                 var started = DateTimeOffset.UtcNow;
                 var published = await publisher.PublishAsync("bench", "shop", commits[run % 2], "bench", CancellationToken.None);
                 if (published.Targets.Count != nodes)
@@ -76,7 +80,11 @@ public static class FleetFanout
                 }
 
                 var allLive = (done.Max(s => s.UpdatedAt) - started).TotalMilliseconds;
-                Console.Error.WriteLine($"fleet-fanout: run {run}{(run == 0 ? " (warm-up, not counted)" : string.Empty)}: all {nodes} live after {allLive:0} ms");
+                var cpu = CpuSample.Take(agents) - cpuBefore;
+                Console.Error.WriteLine(
+                    $"fleet-fanout: run {run}{(run == 0 ? " (warm-up, not counted)" : string.Empty)}: all {nodes} live after {allLive:0} ms; " +
+                    $"CPU during the deploy: agents {cpu.AgentsMs:0} ms, other children (fauxqs) {cpu.OthersMs:0} ms; idle 2 s before: agents {idle.AgentsMs:0} ms, others {idle.OthersMs:0} ms; " +
+                    $"load {File.ReadAllText("/proc/loadavg").Trim()}");
                 if (run > 0)
                 {
                     results.Add(allLive);

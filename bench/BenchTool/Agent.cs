@@ -9,10 +9,13 @@ public sealed partial class Agent : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private Agent(Process process, IPAddress address)
+    private readonly string? _nodeId;
+
+    private Agent(Process process, IPAddress address, string? nodeId)
     {
         _process = process;
         Address = address;
+        _nodeId = nodeId;
     }
 
     public IPAddress Address { get; }
@@ -21,7 +24,9 @@ public sealed partial class Agent : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static Agent Start(string userData, IPAddress address, string logFile)
+    /// <param name="nodeId">When given, readiness counts only if /healthz names this node (not another suite's agent
+    /// that happens to listen on the same address).</param>
+    public static Agent Start(string userData, IPAddress address, string logFile, string? nodeId = null)
     {
         // NODEAGENT_BENCH_AGENT: an installed-style build (the self-contained ReadyToRun publish install/install.sh makes)
         // to run instead of the build output's nodeagent.dll.
@@ -44,7 +49,7 @@ public sealed partial class Agent : IAsyncDisposable
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new Agent(process, address);
+        return new Agent(process, address, nodeId);
     }
 
     public async Task WaitReadyAsync(TimeSpan timeout)
@@ -61,7 +66,8 @@ public sealed partial class Agent : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync($"http://{Address}:9780/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode == HttpStatusCode.OK
+                    && (_nodeId is null || (await response.Content.ReadAsStringAsync()).Contains($"\"node\":\"{_nodeId}\"", StringComparison.Ordinal)))
                 {
                     return;
                 }

@@ -14,6 +14,27 @@ namespace NodeAgent.Bench;
 /// </summary>
 public static class FleetFanout
 {
+    /// <summary>A loopback address whose status port nobody listens on (other suites on this machine run agents too).</summary>
+    private static System.Net.IPAddress FreeStatusAddress()
+    {
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var address = Shell.NextAddress();
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(address, 9780);
+                probe.Start();
+                probe.Stop();
+                return address;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback address for a status port after 500 tries");
+    }
+
     public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var nodes = int.Parse(options.GetValueOrDefault("nodes", "20"), CultureInfo.InvariantCulture);
@@ -34,9 +55,9 @@ public static class FleetFanout
         {
             for (var i = 0; i < nodes; i++)
             {
-                var address = Shell.NextAddress();
+                var address = FreeStatusAddress();
                 var userData = Shell.WebUserData(stack, work, $"web-{i + 1:00}", address, repo);
-                agents.Add(Agent.Start(userData, address, Path.Combine(work, $"web-{i + 1:00}.log")));
+                agents.Add(Agent.Start(userData, address, Path.Combine(work, $"web-{i + 1:00}.log"), $"web-{i + 1:00}"));
                 if (i % 5 == 4)
                 {
                     await Task.WhenAll(agents.TakeLast(5).Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(3))));

@@ -9,10 +9,13 @@ public sealed partial class Agent : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private Agent(Process process, IPAddress address)
+    private readonly string? _nodeId;
+
+    private Agent(Process process, IPAddress address, string? nodeId)
     {
         _process = process;
         Address = address;
+        _nodeId = nodeId;
     }
 
     public IPAddress Address { get; }
@@ -21,14 +24,19 @@ public sealed partial class Agent : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static Agent Start(string userData, IPAddress address, string logFile)
+    /// <param name="nodeId">When given, readiness counts only if /healthz names this node (not another suite's agent
+    /// that happens to listen on the same address).</param>
+    public static Agent Start(string userData, IPAddress address, string logFile, string? nodeId = null)
     {
-        var start = new ProcessStartInfo("dotnet", [Paths.AgentDll, "run", "--user-data", userData])
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+        // NODEAGENT_BENCH_AGENT: an installed-style build (the self-contained ReadyToRun publish install/install.sh makes)
+        // to run instead of the build output's nodeagent.dll.
+        var published = Environment.GetEnvironmentVariable("NODEAGENT_BENCH_AGENT");
+        var start = string.IsNullOrEmpty(published)
+            ? new ProcessStartInfo("dotnet", [Paths.AgentDll, "run", "--user-data", userData])
+            : new ProcessStartInfo(published, ["run", "--user-data", userData]);
+        start.UseShellExecute = false;
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
         start.Environment["AWS_EC2_METADATA_DISABLED"] = "true";
         start.Environment["AWS_ACCESS_KEY_ID"] = "test";
         start.Environment["AWS_SECRET_ACCESS_KEY"] = "test";
@@ -41,7 +49,7 @@ public sealed partial class Agent : IAsyncDisposable
         process.EnableRaisingEvents = true;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new Agent(process, address);
+        return new Agent(process, address, nodeId);
     }
 
     public async Task WaitReadyAsync(TimeSpan timeout)
@@ -58,7 +66,8 @@ public sealed partial class Agent : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync($"http://{Address}:9780/healthz");
-                if (response.StatusCode == HttpStatusCode.OK)
+                if (response.StatusCode == HttpStatusCode.OK
+                    && (_nodeId is null || (await response.Content.ReadAsStringAsync()).Contains($"\"node\":\"{_nodeId}\"", StringComparison.Ordinal)))
                 {
                     return;
                 }

@@ -8,10 +8,33 @@ namespace NodeAgent.Bench;
 /// <summary>
 /// bench/fleet-fanout: 20 agents on this machine, each with its own state dir, queue and loopback address; one deploy;
 /// the time from the start of the publish until all 20 status records say succeeded (from the records' own
-/// timestamps, so the polling interval does not count).
+/// timestamps, so the polling interval does not count). Run 0 is the fleet's first deploy ever (each node clones its
+/// mirror, the publisher and the agents run their deploy code for the first time); it is reported as first_deploy_ms
+/// and left out of the median. agents_cpu_ms is the median CPU time all agents together spent during a measured run.
 /// </summary>
 public static class FleetFanout
 {
+    /// <summary>A loopback address whose status port nobody listens on (other suites on this machine run agents too).</summary>
+    private static System.Net.IPAddress FreeStatusAddress()
+    {
+        for (var attempt = 0; attempt < 500; attempt++)
+        {
+            var address = Shell.NextAddress();
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpListener(address, 9780);
+                probe.Start();
+                probe.Stop();
+                return address;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+            }
+        }
+
+        throw new InvalidOperationException("no free loopback address for a status port after 500 tries");
+    }
+
     public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var nodes = int.Parse(options.GetValueOrDefault("nodes", "20"), CultureInfo.InvariantCulture);
@@ -32,9 +55,9 @@ public static class FleetFanout
         {
             for (var i = 0; i < nodes; i++)
             {
-                var address = Shell.NextAddress();
+                var address = FreeStatusAddress();
                 var userData = Shell.WebUserData(stack, work, $"web-{i + 1:00}", address, repo);
-                agents.Add(Agent.Start(userData, address, Path.Combine(work, $"web-{i + 1:00}.log")));
+                agents.Add(Agent.Start(userData, address, Path.Combine(work, $"web-{i + 1:00}.log"), $"web-{i + 1:00}"));
                 if (i % 5 == 4)
                 {
                     await Task.WhenAll(agents.TakeLast(5).Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(3))));
@@ -47,8 +70,14 @@ public static class FleetFanout
             var publisher = services.GetRequiredService<DeployPublisher>();
             var statuses = services.GetRequiredService<DeploymentStatusStore>();
             var results = new List<double>();
+            var cpuMs = new List<double>();
+            var firstMs = 0.0;
             for (var run = 0; run <= runs; run++)
             {
+                var idleBefore = CpuSample.Take(agents);
+                await Task.Delay(2000);
+                var idle = CpuSample.Take(agents) - idleBefore;
+                var cpuBefore = CpuSample.Take(agents);
                 var started = DateTimeOffset.UtcNow;
                 var published = await publisher.PublishAsync("bench", "shop", commits[run % 2], "bench", CancellationToken.None);
                 if (published.Targets.Count != nodes)
@@ -76,10 +105,19 @@ public static class FleetFanout
                 }
 
                 var allLive = (done.Max(s => s.UpdatedAt) - started).TotalMilliseconds;
-                Console.Error.WriteLine($"fleet-fanout: run {run}{(run == 0 ? " (warm-up, not counted)" : string.Empty)}: all {nodes} live after {allLive:0} ms");
+                var cpu = CpuSample.Take(agents) - cpuBefore;
+                Console.Error.WriteLine(
+                    $"fleet-fanout: run {run}{(run == 0 ? " (warm-up, not counted)" : string.Empty)}: all {nodes} live after {allLive:0} ms; " +
+                    $"CPU during the deploy: agents {cpu.AgentsMs:0} ms, other children (fauxqs) {cpu.OthersMs:0} ms; idle 2 s before: agents {idle.AgentsMs:0} ms, others {idle.OthersMs:0} ms; " +
+                    $"load {File.ReadAllText("/proc/loadavg").Trim()}");
                 if (run > 0)
                 {
                     results.Add(allLive);
+                    cpuMs.Add(cpu.AgentsMs);
+                }
+                else
+                {
+                    firstMs = allLive;
                 }
             }
 
@@ -90,6 +128,8 @@ public static class FleetFanout
                 ["all_live_ms"] = Math.Round(Shell.Median(results)),
                 ["runs"] = runs,
                 ["max_ms"] = Math.Round(results.Max()),
+                ["first_deploy_ms"] = Math.Round(firstMs),
+                ["agents_cpu_ms"] = Math.Round(Shell.Median(cpuMs)),
             });
         }
         finally

@@ -11,7 +11,8 @@ namespace NodeAgent.Deploy;
 /// executed, left for the dead-letter queue); success and reported permanent failures delete the message; transient
 /// failures leave it for a retry.
 /// </summary>
-public sealed partial class DeployMessageHandler(AgentConfig config, Reconciler reconciler, ILogger<DeployMessageHandler> logger) : IMessageHandler
+public sealed partial class DeployMessageHandler(AgentConfig config, Reconciler reconciler, TimeProvider time, ILogger<DeployMessageHandler> logger)
+    : IMessageHandler
 {
     public string MessageType => DeployMessage.Type;
 
@@ -34,7 +35,8 @@ public sealed partial class DeployMessageHandler(AgentConfig config, Reconciler 
             return MessageOutcome.Rejected($"revision '{revision}': {bad}");
         }
 
-        LogReceived(logger, deploy.App, deploy.Sequence, deploy.Revision ?? "(default ref)", raw.MessageId);
+        var queuedMs = Math.Max(0, (time.GetUtcNow() - message.SentAt).TotalMilliseconds);
+        LogReceived(logger, deploy.App, deploy.Sequence, deploy.Revision ?? "(default ref)", raw.MessageId, queuedMs);
         var outcome = await reconciler.ReconcileAsync(app, "message", deploy.Sequence, cancellationToken);
         return outcome.Kind switch
         {
@@ -45,6 +47,6 @@ public sealed partial class DeployMessageHandler(AgentConfig config, Reconciler 
         };
     }
 
-    [LoggerMessage(EventId = 3060, Level = LogLevel.Information, Message = "Deploy message {MessageId}: app {App} sequence {Sequence} ({Revision})")]
-    private static partial void LogReceived(ILogger logger, string app, long sequence, string revision, string messageId);
+    [LoggerMessage(EventId = 3060, Level = LogLevel.Information, Message = "Deploy message {MessageId}: app {App} sequence {Sequence} ({Revision}), sent {QueuedMs:0} ms ago (by the sender's clock)")]
+    private static partial void LogReceived(ILogger logger, string app, long sequence, string revision, string messageId, double queuedMs);
 }

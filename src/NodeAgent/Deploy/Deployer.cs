@@ -27,7 +27,8 @@ public sealed partial class Deployer(
 
     /// <param name="serving">False during boot catch-up, before the web server runs: after_swap and validate are about a
     /// running server, so they are skipped and the server then starts on the new release.</param>
-    public async Task<DeployOutcome> DeployAsync(AppConfig app, DesiredRelease desired, AppDeployState state, bool serving, CancellationToken cancellationToken)
+    public async Task<DeployOutcome> DeployAsync(
+        AppConfig app, DesiredRelease desired, AppDeployState state, bool serving, DeployTimeline timeline, CancellationToken cancellationToken)
     {
         var layout = Layout(app.Name);
         var status = new DeploymentStatus
@@ -43,12 +44,14 @@ public sealed partial class Deployer(
             UpdatedAt = time.GetUtcNow(),
         };
         await statuses.WriteAsync(status, cancellationToken);
+        timeline.Mark("status");
 
         var checkout = checkouts.For(app, config.Node.StateDir);
         ResolvedRevision resolved;
         try
         {
             resolved = await checkout.ResolveAsync(desired.Revision, cancellationToken);
+            timeline.Mark("resolve");
         }
         catch (RevisionNotFoundException ex)
         {
@@ -76,11 +79,13 @@ public sealed partial class Deployer(
         var id = NewId(layout, desired.Sequence, resolved.Short);
         status = status with { Release = id.Value };
         var dir = layout.Begin(id);
+        timeline.Mark("begin");
         var environment = Environment(app.Name, layout, id, resolved, desired.Sequence, current);
         try
         {
             await checkout.ExportAsync(resolved, dir, cancellationToken);
             SharedLinks.Apply(layout, dir, app.Shared);
+            timeline.Mark("checkout");
             if (app.BuildHook is { } build)
             {
                 status = status with { Stage = "build", UpdatedAt = time.GetUtcNow() };
@@ -94,9 +99,11 @@ public sealed partial class Deployer(
                 }
 
                 status = status with { Output = built.Output };
+                timeline.Mark("build");
             }
 
             layout.Complete(id);
+            timeline.Mark("sync");
         }
         catch
         {
@@ -106,11 +113,14 @@ public sealed partial class Deployer(
 
         layout.Switch(id);
         var swappedAt = time.GetUtcNow();
+        timeline.Mark("switch");
         LogSwitched(logger, app.Name, id.Value, desired.Sequence, current?.Value ?? "none");
         status = status with { Stage = "validate", SwappedAt = swappedAt, UpdatedAt = swappedAt };
         await statuses.WriteAsync(status, cancellationToken);
+        timeline.Mark("status");
 
         var failure = serving ? await AfterSwitchAsync(app, dir, environment, cancellationToken) : null;
+        timeline.Mark("hooks");
         if (failure is not null)
         {
             return await SwitchBackAsync(app, layout, id, current, state, status, failure, cancellationToken);
@@ -118,6 +128,7 @@ public sealed partial class Deployer(
 
         var detail = serving ? null : "boot catch-up: after_swap and validate skipped (the web server starts next)";
         await statuses.WriteAsync(status with { State = DeployStates.Succeeded, Stage = null, Detail = detail, UpdatedAt = time.GetUtcNow() }, cancellationToken);
+        timeline.Mark("status");
         return new DeployOutcome(DeployOutcomeKind.Deployed, desired.Sequence, id.Value, Commit: resolved.Id);
     }
 

@@ -88,6 +88,7 @@ public sealed partial class Reconciler
 
     private async Task<DeployOutcome> ReconcileLockedAsync(AppConfig app, string trigger, long? hint, CancellationToken cancellationToken)
     {
+        var timeline = new DeployTimeline(_time);
         var state = _states.Load(app.Name);
         if (hint is { } h && h <= state.AppliedSequence)
         {
@@ -103,6 +104,7 @@ public sealed partial class Reconciler
         try
         {
             (desired, _) = await _desired.ReadAsync(_identity.Cluster, app.Name, cancellationToken);
+            timeline.Mark("desired");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -133,8 +135,9 @@ public sealed partial class Reconciler
             return Record(app, state, desired, new DeployOutcome(DeployOutcomeKind.Rejected, desired.Sequence, Reason: $"revision '{revision}': {bad}"), null);
         }
 
-        var outcome = await DeployUnderLockAsync(app, desired, state, trigger, cancellationToken);
+        var outcome = await DeployUnderLockAsync(app, desired, state, trigger, timeline, cancellationToken);
         outcome = Record(app, state, desired, outcome, _deployer.Layout(app.Name).Current()?.Value);
+        timeline.Mark("record");
         if (hint is { } older && older < desired.Sequence && outcome.IsSuccess)
         {
             await _statuses.WriteAsync(new DeploymentStatus
@@ -149,12 +152,15 @@ public sealed partial class Reconciler
                 StartedAt = _time.GetUtcNow(),
                 UpdatedAt = _time.GetUtcNow(),
             }, cancellationToken);
+            timeline.Mark("superseded");
         }
 
+        LogTimeline(_logger, app.Name, desired.Sequence, trigger, timeline.TotalMs, timeline.ToString());
         return outcome;
     }
 
-    private async Task<DeployOutcome> DeployUnderLockAsync(AppConfig app, DesiredRelease desired, AppDeployState state, string trigger, CancellationToken cancellationToken)
+    private async Task<DeployOutcome> DeployUnderLockAsync(
+        AppConfig app, DesiredRelease desired, AppDeployState state, string trigger, DeployTimeline timeline, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(app.DeployTimeout);
@@ -163,8 +169,9 @@ public sealed partial class Reconciler
         {
             using var deployLock = await DeployLock.AcquireAsync(
                 _config.Node.StateDir, app.Name, $"nodeagent deploy of sequence {desired.Sequence}", app.DeployTimeout, LockWait, _time, timeout.Token);
+            timeline.Mark("lock");
             LogDeploying(_logger, app.Name, desired.Sequence, desired.Revision ?? "(default ref)");
-            var outcome = await _deployer.DeployAsync(app, desired, state, serving: trigger != BootTrigger, timeout.Token);
+            var outcome = await _deployer.DeployAsync(app, desired, state, serving: trigger != BootTrigger, timeline, timeout.Token);
             if (outcome.Kind == DeployOutcomeKind.Deployed)
             {
                 _duration.WithLabels(app.Name).Observe(clock.Elapsed.TotalSeconds);
@@ -302,6 +309,9 @@ public sealed partial class Reconciler
 
     [LoggerMessage(EventId = 3054, Level = LogLevel.Information, Message = "App {App}: removed old release {Release}")]
     private static partial void LogRetired(ILogger logger, string app, string release);
+
+    [LoggerMessage(EventId = 3056, Level = LogLevel.Information, Message = "App {App} sequence {Sequence} ({Trigger}): reconciled in {TotalMs:0} ms: {Timeline}")]
+    private static partial void LogTimeline(ILogger logger, string app, long sequence, string trigger, double totalMs, string timeline);
 
     [LoggerMessage(EventId = 3055, Level = LogLevel.Information, Message = "App {App}: removed crash leftover {Path}")]
     private static partial void LogCleaned(ILogger logger, string app, string path);

@@ -142,6 +142,7 @@ public static partial class Scale
                 ["idle_requests_agents"] = agentTotal.Values.Sum(),
                 ["idle_requests_fauxqs"] = serverTotal.Values.Sum(),
                 ["modelled_usd_per_web_node_month"] = Math.Round(modelled, 4),
+                ["modelled_requests_per_node_month"] = Math.Round(ModelledWebNodeRequests(apps: 1)),
                 ["ratio_vs_model"] = Math.Round(usd / modelled, 2),
                 ["target_usd"] = 0.25,
                 ["rss_mb_per_agent"] = Math.Round(Shell.Median(rssIdle)),
@@ -164,6 +165,10 @@ public static partial class Scale
     /// </summary>
     public static double ModelledWebNodeUsd(int apps)
         => (SecondsPerMonth / 120 * S3Tier1) + (SecondsPerMonth / 20 * SqsRequest) + (apps * SecondsPerMonth / 300 * S3Tier2);
+
+    /// <summary>The requests behind <see cref="ModelledWebNodeUsd"/>.</summary>
+    public static double ModelledWebNodeRequests(int apps)
+        => (SecondsPerMonth / 120) + (SecondsPerMonth / 20) + (apps * SecondsPerMonth / 300);
 
     /// <summary>The list price of a set of requests keyed "service:operation".</summary>
     public static double Price(IReadOnlyDictionary<string, long> requests)

@@ -8,7 +8,7 @@
 #     counters (/metrics) before and after, checked against fauxqs's own count (count-requests.mjs, preloaded),
 #     priced at list prices and extrapolated linearly to a 30-day month; compared with docs/cost.md's model.
 # Last line: {"bench":"scale","agents":50,"fanout_ms":…,"idle_usd_per_web_node_month":…,…}. Target: <= 0.25 $/month.
-# Options: --agents=50 --runs=3 --idle-seconds=600 --list-runs=7 --batch=5 --deploy-timeout=240   (quick: --agents=10 --idle-seconds=60)
+# Options: --agents=50 --runs=3 --idle-seconds=600 --list-runs=7 --batch=10 --deploy-timeout=240   (quick: --agents=10 --idle-seconds=60)
 source "$(dirname "$0")/../lib.sh"
 # Workstation GC (the agent's default, made explicit): 50 server-GC heaps would not fit the point of the bench.
 export DOTNET_gcServer=0

@@ -85,6 +85,7 @@ public static partial class Scale
             await Task.Delay(TimeSpan.FromSeconds(5));
             var before = await ScrapeAllAsync(agents);
             var serverBefore = await ServerCountsAsync(countFile);
+            var serverBeforeAt = Stopwatch.GetTimestamp();
             var idleClock = Stopwatch.StartNew();
             Log($"idle window: {idleSeconds} s");
             while (idleClock.Elapsed < TimeSpan.FromSeconds(idleSeconds))
@@ -104,18 +105,20 @@ public static partial class Scale
 
             var after = await ScrapeAllAsync(agents);
             var serverAfter = await ServerCountsAsync(countFile);
+            var serverAfterAt = Stopwatch.GetTimestamp();
             var window = idleClock.Elapsed.TotalSeconds;
             var rssIdle = agents.Select(a => RssMb(a.Pid)).ToList();
             load.Add(Load());
 
-            var perNode = before.Zip(after, (b, a) => Delta(b, a)).ToList();
-            var perNodeTotals = perNode.Select(d => (double)d.Values.Sum()).ToList();
-            var perNodeUsd = perNode.Select(d => Price(d) * SecondsPerMonth / window).ToList();
-            var agentTotal = perNode.SelectMany(d => d).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
+            var serverWindow = Stopwatch.GetElapsedTime(serverBeforeAt, serverAfterAt).TotalSeconds;
+            var perNode = before.Zip(after, (b, a) => (Delta: Delta(b.Counts, a.Counts), Seconds: Stopwatch.GetElapsedTime(b.At, a.At).TotalSeconds)).ToList();
+            var perNodeTotals = perNode.Select(d => d.Delta.Values.Sum() * window / d.Seconds).ToList();
+            var perNodeUsd = perNode.Select(d => Price(d.Delta) * SecondsPerMonth / d.Seconds).ToList();
+            var agentTotal = perNode.SelectMany(d => d.Delta).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Sum(kv => kv.Value));
             var serverTotal = Delta(serverBefore, serverAfter);
             foreach (var (op, n) in agentTotal.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                Log($"idle {op}: {n} requests from {count} agents in {window:0} s (fauxqs saw {serverTotal.GetValueOrDefault(op)}); per node per month {n / (double)count * SecondsPerMonth / window:0}");
+                Log($"idle {op}: agents counted {n} over their scrape-to-scrape windows (median {Shell.Median(perNode.Select(d => d.Seconds)):0} s); fauxqs saw {serverTotal.GetValueOrDefault(op)} in {serverWindow:0} s, per node per month {serverTotal.GetValueOrDefault(op) / (double)count * SecondsPerMonth / serverWindow:0}");
             }
 
             foreach (var (op, n) in serverTotal.Where(kv => !agentTotal.ContainsKey(kv.Key)))
@@ -123,9 +126,11 @@ public static partial class Scale
                 Log($"idle {op}: fauxqs saw {n} requests the agents did not count");
             }
 
+            // fauxqs's count over its own window: every request of the window, whichever agent sent it (the bench sends none).
+            var serverUsd = countFile is null ? double.NaN : Price(serverTotal) / count * SecondsPerMonth / serverWindow;
             var modelled = ModelledWebNodeUsd(apps: 1);
             var usd = Shell.Median(perNodeUsd);
-            Log($"idle cost per web node per month: median ${usd:0.0000} (min ${perNodeUsd.Min():0.0000}, max ${perNodeUsd.Max():0.0000}); docs/cost.md models ${modelled:0.0000}");
+            Log($"idle cost per web node per month: median ${usd:0.0000} (min ${perNodeUsd.Min():0.0000}, max ${perNodeUsd.Max():0.0000}); from fauxqs's count ${serverUsd:0.0000}; docs/cost.md models ${modelled:0.0000}");
             Log($"RSS per agent after the idle window: median {Shell.Median(rssIdle):0} MB, max {rssIdle.Max():0} MB, total {rssIdle.Sum() / 1024:0.0} GB; {Mem()}");
 
             return JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -141,10 +146,11 @@ public static partial class Scale
                 ["list_warm_ms"] = Math.Round(Shell.Median(listWarm)),
                 ["status_cli_ms"] = statusCli.Count > 0 ? Math.Round(Shell.Median(statusCli)) : null,
                 ["idle_seconds"] = Math.Round(window),
-                ["idle_requests_per_node"] = Shell.Median(perNodeTotals),
+                ["idle_requests_per_node"] = Math.Round(Shell.Median(perNodeTotals), 1),
                 ["idle_requests_per_node_month"] = Math.Round(Shell.Median(perNodeTotals) * SecondsPerMonth / window),
                 ["idle_requests_agents"] = agentTotal.Values.Sum(),
                 ["idle_requests_fauxqs"] = serverTotal.Values.Sum(),
+                ["idle_usd_per_web_node_month_fauxqs"] = double.IsNaN(serverUsd) ? null : Math.Round(serverUsd, 4),
                 ["modelled_usd_per_web_node_month"] = Math.Round(modelled, 4),
                 ["modelled_requests_per_node_month"] = Math.Round(ModelledWebNodeRequests(apps: 1)),
                 ["ratio_vs_model"] = Math.Round(usd / modelled, 2),
@@ -364,17 +370,19 @@ public static partial class Scale
         return times;
     }
 
-    private static async Task<List<Dictionary<string, long>>> ScrapeAllAsync(List<Agent> agents)
+    /// <summary>Each agent's counters and when they were read (the window is per agent: 50 scrapes take a while).</summary>
+    private static async Task<List<(Dictionary<string, long> Counts, long At)>> ScrapeAllAsync(List<Agent> agents)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
-        var results = new List<Dictionary<string, long>>();
+        var results = new List<(Dictionary<string, long> Counts, long At)>();
         foreach (var agent in agents)
         {
             for (var attempt = 1; ; attempt++)
             {
                 try
                 {
-                    results.Add(ParseCounters(await http.GetStringAsync($"http://{agent.Address}:9780/metrics")));
+                    var text = await http.GetStringAsync($"http://{agent.Address}:9780/metrics");
+                    results.Add((ParseCounters(text), Stopwatch.GetTimestamp()));
                     break;
                 }
                 catch (Exception ex) when (attempt < 3 && ex is HttpRequestException or TaskCanceledException)

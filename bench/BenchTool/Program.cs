@@ -23,6 +23,7 @@ string json = args[0] switch
     "fleet-fanout" => await FleetFanout.RunAsync(stack, work, options),
     "swap-under-load" => await SwapUnderLoad.RunAsync(stack, work, options),
     "crash-deploys" => await CrashDeploys.RunAsync(stack, work, options),
+    "scale" => await Scale.RunAsync(stack, work, options),
     _ => throw new ArgumentException($"unknown bench {args[0]}"),
 };
 Console.WriteLine(json);

@@ -1,7 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using ZstdSharp;
-using ZstdSharp.Unsafe;
 
 namespace NodeAgent.Backup;
 
@@ -16,7 +14,7 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
     public const int DefaultBlockSize = 4 << 20;
 
     private readonly Queue<Task<byte[]>> _pending = new();
-    private readonly ConcurrentBag<Compressor> _compressors = [];
+    private readonly ConcurrentBag<ZstdBlockCompressor> _compressors = [];
     private byte[] _block = ArrayPool<byte>.Shared.Rent(blockSize);
     private int _filled;
     private bool _finished;
@@ -123,13 +121,12 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
     {
         if (!_compressors.TryTake(out var compressor))
         {
-            compressor = new Compressor(level);
-            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            compressor = new ZstdBlockCompressor(level);
         }
 
         try
         {
-            return ZstdCodec.Compress(compressor, block.AsSpan(0, length));
+            return compressor.Compress(block.AsSpan(0, length));
         }
         finally
         {

@@ -170,7 +170,7 @@ aws:
 status: {listen: "127.0.0.1:$statusport"}
 db:
   engine: postgresql
-  postgresql: {data_dir: $data, port: $pgport, os_user: postgres}
+  postgresql: {data_dir: $data, host: $work/pg, port: $pgport, os_user: postgres}
   backup: {prefix: bench/agent, scheduled: false, compression_level: 3}
 EOF
 agent_archive="$work/agent/nodeagent-wal-push --config $work/state/postgres/archive.json %p"

@@ -50,7 +50,9 @@ public sealed partial class WalArchiveServer(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var client = await listener.AcceptAsync(stoppingToken);
-                _ = Task.Run(() => HandleAsync(client, stoppingToken), CancellationToken.None);
+                // Started inline: a request whose look-ahead upload is done is answered without another thread hop
+                // (PostgreSQL waits for every answer); anything that has to wait continues asynchronously.
+                _ = HandleAsync(client, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

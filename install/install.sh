@@ -34,6 +34,8 @@ if [ -z "$from" ]; then
   echo "publishing a self-contained linux-x64 build"
   dotnet publish "$src_root/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 \
     --self-contained true -p:PublishReadyToRun=true -o "$from" -nologo -v:q >/dev/null
+  # db nodes: PostgreSQL's archive_command client, NativeAOT (docs/backups.md); the agent uses it when present.
+  dotnet publish "$src_root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$from" -nologo -v:q >/dev/null
 fi
 [ -x "$from/nodeagent" ] || { echo "install.sh: $from/nodeagent is missing or not executable" >&2; exit 1; }
 

@@ -7,8 +7,8 @@
 #   - a full base backup (nodeagent backup push / pgbackrest backup --type=full), timed;
 #   - a restore of that backup into an empty directory (nodeagent backup restore / pgbackrest restore), timed;
 #   - the bytes the backup stored in S3.
-# nodeagent runs as installed in production: a ReadyToRun self-contained publish, with the agent running (wal-push hands
-# segments to it over its local socket). pgBackRest runs with its defaults (process-max=1, archive-async=n).
+# nodeagent runs as installed in production: a ReadyToRun self-contained publish, with the agent running, and
+# archive_command is the NativeAOT client nodeagent-wal-push, which hands segments to the agent over its local socket. pgBackRest runs with its defaults (process-max=1, archive-async=n).
 # Prints medians and ratios; the last line is the JSON the issue names:
 #   {"bench":"backup","backup_ratio":..,"restore_ratio":..,"wal_per_s":..,"wal_per_s_pgbackrest":..,"bytes_ratio":..}
 # Usage: bench/backup/run.sh   (env: ROUNDS=3 SCALE=70 WAL_SEGMENTS=32)
@@ -44,6 +44,8 @@ trap "exit 143" TERM INT
 log "publishing nodeagent (ReadyToRun, self-contained, as install/install.sh does)"
 dotnet publish "$root/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 --self-contained true \
   -p:PublishReadyToRun=true -o "$work/agent" -nologo -v:q >/dev/null
+log "publishing nodeagent-wal-push (NativeAOT, the archive_command client, as install/install.sh does)"
+dotnet publish "$root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$work/agent" -nologo -v:q >/dev/null
 agent="$work/agent/nodeagent"
 chmod -R a+rX "$work/agent"
 
@@ -168,10 +170,10 @@ aws:
 status: {listen: "127.0.0.1:$statusport"}
 db:
   engine: postgresql
-  postgresql: {data_dir: $data, port: $pgport, os_user: postgres}
+  postgresql: {data_dir: $data, host: $work/pg, port: $pgport, os_user: postgres}
   backup: {prefix: bench/agent, scheduled: false, compression_level: 3}
 EOF
-agent_archive="$agent wal-push --config $work/state/postgres/archive.json %p"
+agent_archive="$work/agent/nodeagent-wal-push --config $work/state/postgres/archive.json %p"
 pgbr_archive="pgbackrest --config=$work/pgbr/pgbackrest.conf --stanza=bench archive-push %p"
 
 set_archive_command() {

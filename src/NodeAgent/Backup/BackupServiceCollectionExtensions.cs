@@ -40,7 +40,8 @@ public static class BackupServiceCollectionExtensions
                 var backups = sp.GetRequiredService<PostgresBackups>();
                 var loggers = sp.GetRequiredService<ILoggerFactory>();
                 var lookahead = new WalLookahead(backups.Pusher(), Path.Combine(backups.Postgres.DataDir, "pg_wal"), db.Backup.WalLookahead, loggers.CreateLogger<WalLookahead>());
-                return new WalArchiveServer(backups.SocketPath, backups.Postgres.DataDir, lookahead, backups.OsUser, loggers.CreateLogger<WalArchiveServer>());
+                return new WalArchiveServer(backups.SocketPath, backups.Postgres.DataDir, lookahead, backups.OsUser, loggers.CreateLogger<WalArchiveServer>(),
+                    ct => backups.Runner().RunAsync(ct));
             });
         }
         else

@@ -1,22 +1,20 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using ZstdSharp;
-using ZstdSharp.Unsafe;
 
 namespace NodeAgent.Backup;
 
 /// <summary>
-/// A write-only stream that compresses fixed-size blocks on several threads and writes them, in order, as independent
-/// zstd frames (each with its content checksum) to <paramref name="inner"/>. Concatenated frames are one valid zstd
-/// stream, so any zstd reader decompresses it. The managed zstd port has no multithreaded mode of its own, and a base
-/// backup is otherwise bound by one core. Dispose (or <see cref="DisposeAsync"/>) to flush the last block.
+/// A write-only stream that compresses fixed-size blocks on several threads (<see cref="ZstdBlockCompressor"/>: native
+/// libzstd, else the managed port) and writes them, in order, as independent zstd frames (each with its content
+/// checksum) to <paramref name="inner"/>. Concatenated frames are one valid zstd stream, so any zstd reader decompresses
+/// it. Dispose (or <see cref="DisposeAsync"/>) to flush the last block.
 /// </summary>
 public sealed class ParallelZstdStream(Stream inner, int level, int workers, int blockSize = ParallelZstdStream.DefaultBlockSize) : Stream
 {
     public const int DefaultBlockSize = 4 << 20;
 
     private readonly Queue<Task<byte[]>> _pending = new();
-    private readonly ConcurrentBag<Compressor> _compressors = [];
+    private readonly ConcurrentBag<ZstdBlockCompressor> _compressors = [];
     private byte[] _block = ArrayPool<byte>.Shared.Rent(blockSize);
     private int _filled;
     private bool _finished;
@@ -107,7 +105,8 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
         _pending.Enqueue(Task.Run(() => CompressBlock(block, length), cancellationToken));
         _block = ArrayPool<byte>.Shared.Rent(blockSize);
         _filled = 0;
-        while (_pending.Count >= Math.Max(1, workers))
+        // Up to two blocks per worker queued, so the producer keeps reading while every worker is busy.
+        while (_pending.Count >= Math.Max(1, 2 * workers))
         {
             await WriteNextAsync(cancellationToken);
         }
@@ -123,13 +122,12 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
     {
         if (!_compressors.TryTake(out var compressor))
         {
-            compressor = new Compressor(level);
-            compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
+            compressor = new ZstdBlockCompressor(level);
         }
 
         try
         {
-            return ZstdCodec.Compress(compressor, block.AsSpan(0, length));
+            return compressor.Compress(block.AsSpan(0, length));
         }
         finally
         {

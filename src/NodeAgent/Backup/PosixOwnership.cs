@@ -9,6 +9,9 @@ public static partial class PosixOwnership
 {
     public static bool IsRoot => GetEuid() == 0;
 
+    /// <summary>This process's effective uid.</summary>
+    public static int EffectiveUid => (int)GetEuid();
+
     /// <summary>Changes owner and group of <paramref name="path"/> without following a symlink.</summary>
     public static void Chown(string path, int uid, int gid)
     {

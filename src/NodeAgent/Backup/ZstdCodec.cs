@@ -9,27 +9,11 @@ namespace NodeAgent.Backup;
 /// </summary>
 public static class ZstdCodec
 {
+    /// <summary>One frame with the content checksum; native libzstd when available (<see cref="ZstdBlockCompressor"/>).</summary>
     public static byte[] Compress(ReadOnlySpan<byte> content, int level)
     {
-        using var compressor = new Compressor(level);
-        compressor.SetParameter(ZSTD_cParameter.ZSTD_c_checksumFlag, 1);
-        return Compress(compressor, content);
-    }
-
-    /// <summary>Compresses with <paramref name="compressor"/> into a pooled buffer and returns an exact-size copy, so a
-    /// large input costs one small allocation instead of a worst-case-sized one.</summary>
-    public static byte[] Compress(Compressor compressor, ReadOnlySpan<byte> content)
-    {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(Compressor.GetCompressBound(content.Length));
-        try
-        {
-            var written = compressor.Wrap(content, buffer);
-            return buffer.AsSpan(0, written).ToArray();
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-        }
+        using var compressor = new ZstdBlockCompressor(level);
+        return compressor.Compress(content);
     }
 
     /// <summary>Decompresses a whole object; <paramref name="expectedSize"/> bounds the output (from the object's metadata).</summary>

@@ -25,8 +25,11 @@ public static class BackupPushCommand
                 {
                     if (session.Db.Engine == DbEngine.PostgreSql)
                     {
-                        var backups = new PostgresBackups(session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                        var m = await backups.Runner().RunAsync(ct);
+                        // The running agent takes it when there is one (warm process, docs/backups.md), else this process does.
+                        var settings = session.Db.PostgreSql?.ArchiveSettings ?? ArchiveConfigWriter.PathUnder(session.Config.Node.StateDir);
+                        var m = await BackupSocketClient.TryBackupAsync(ArchiveConfigWriter.SocketNextTo(settings), ct)
+                            ?? await new PostgresBackups(session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers)
+                                .Runner().RunAsync(ct);
                         await context.Out.WriteLineAsync($"backup {m.Id} complete: {BackupListCommand.Size(m.TarBytes)} → {BackupListCommand.Size(m.StoredBytes)} stored, WAL {m.StartWal}..{m.StopWal}");
                     }
                     else

@@ -159,7 +159,7 @@ public sealed record DbBackupConfig
     public int WalPrefetch { get; init; } = 8;
 
     /// <summary>PostgreSQL: ready segments the agent uploads before archive_command asks for them.</summary>
-    public int WalLookahead { get; init; } = 2;
+    public int WalLookahead { get; init; } = 4;
 
     /// <summary>PostgreSQL: how long a base backup waits for its WAL range to reach the archive.</summary>
     public TimeSpan WalTimeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -174,7 +174,7 @@ public sealed record DbBackupConfig
         CompressionLevel = r.Int("compression_level", 3, 1, 19),
         BinlogInterval = r.Duration("binlog_interval", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
         WalPrefetch = r.Int("wal_prefetch", 8, 0, 64),
-        WalLookahead = r.Int("wal_lookahead", 2, 0, 16),
+        WalLookahead = r.Int("wal_lookahead", 4, 0, 16),
         WalTimeout = r.Duration("wal_timeout", TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), TimeSpan.FromDays(1)),
     };
 }

@@ -12,10 +12,23 @@ namespace NodeAgent.Postgres;
 /// and uploads it (with look-ahead) and answers <c>OK</c>, <c>CONFLICT …</c> or <c>ERROR …</c>. Only plain files
 /// directly inside the cluster's pg_wal with WAL file names are accepted, so the socket cannot be used to upload other
 /// files.
+/// <para>
+/// <c>BACKUP</c> runs a full base backup in the agent (warm code, reused S3 connections) for <c>nodeagent backup push</c>
+/// and answers <c>OK</c> with the manifest once it is complete. Only root or the agent's own user may ask (checked with
+/// the peer's credentials), not the database's group that may push WAL.
+/// </para>
 /// </summary>
-public sealed partial class WalArchiveServer(string socketPath, string dataDir, WalLookahead lookahead, OsUser? group, ILogger<WalArchiveServer> logger)
+public sealed partial class WalArchiveServer(
+    string socketPath, string dataDir, WalLookahead lookahead, OsUser? group, ILogger<WalArchiveServer> logger,
+    Func<CancellationToken, Task<BaseBackupManifest>>? backup = null)
     : BackgroundService
 {
+    /// <summary>The request that asks the agent for a full base backup.</summary>
+    public const string BackupRequest = "BACKUP";
+
+    private const int SolSocket = 1;
+    private const int SoPeerCred = 17;
+
     private readonly string _walDir = Path.GetFullPath(Path.Combine(dataDir, "pg_wal"));
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,7 +50,9 @@ public sealed partial class WalArchiveServer(string socketPath, string dataDir, 
             while (!stoppingToken.IsCancellationRequested)
             {
                 var client = await listener.AcceptAsync(stoppingToken);
-                _ = Task.Run(() => HandleAsync(client, stoppingToken), CancellationToken.None);
+                // Started inline: a request whose look-ahead upload is done is answered without another thread hop
+                // (PostgreSQL waits for every answer); anything that has to wait continues asynchronously.
+                _ = HandleAsync(client, stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -60,7 +75,9 @@ public sealed partial class WalArchiveServer(string socketPath, string dataDir, 
             {
                 using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
                 var line = await reader.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-                reply = await AnswerAsync(line, cancellationToken);
+                reply = line == BackupRequest
+                    ? await BackupAsync(client, cancellationToken)
+                    : await AnswerAsync(line, cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -82,6 +99,25 @@ public sealed partial class WalArchiveServer(string socketPath, string dataDir, 
                 LogReplyLost(logger, ex);
             }
         }
+    }
+
+    private async Task<WalSocketReply> BackupAsync(Socket client, CancellationToken cancellationToken)
+    {
+        if (backup is null)
+        {
+            return new WalSocketReply(false, false, "this agent does not take base backups");
+        }
+
+        var credentials = new byte[12];
+        var uid = client.GetRawSocketOption(SolSocket, SoPeerCred, credentials) == credentials.Length ? BitConverter.ToInt32(credentials, 4) : -1;
+        if (uid != 0 && uid != PosixOwnership.EffectiveUid)
+        {
+            return new WalSocketReply(false, false, $"uid {uid} may not ask for a base backup (root or the agent's user only)");
+        }
+
+        LogBackupRequested(logger, uid);
+        var manifest = await backup(cancellationToken);
+        return new WalSocketReply(true, false, System.Text.Encoding.UTF8.GetString(manifest.ToJsonBytes()));
     }
 
     private async Task<WalSocketReply> AnswerAsync(string? line, CancellationToken cancellationToken)
@@ -124,6 +160,9 @@ public sealed partial class WalArchiveServer(string socketPath, string dataDir, 
 
     [LoggerMessage(EventId = 6032, Level = LogLevel.Error, Message = "Archive conflict: {Message}")]
     private static partial void LogConflict(ILogger logger, string message);
+
+    [LoggerMessage(EventId = 6034, Level = LogLevel.Information, Message = "Base backup requested over the socket by uid {Uid}")]
+    private static partial void LogBackupRequested(ILogger logger, int uid);
 
     [LoggerMessage(EventId = 6033, Level = LogLevel.Debug, Message = "wal-push left before its answer")]
     private static partial void LogReplyLost(ILogger logger, Exception exception);

@@ -65,7 +65,7 @@ public sealed class DbConfigValidationTests
         Assert.Null(db.PostgreSql.ArchiveSettings);
         Assert.True(db.Backup.Scheduled);
         Assert.Equal(8, db.Backup.WalPrefetch);
-        Assert.Equal(2, db.Backup.WalLookahead);
+        Assert.Equal(4, db.Backup.WalLookahead);
         Assert.Equal(TimeSpan.FromMinutes(10), db.Backup.WalTimeout);
         Assert.Equal(7, db.Backup.RetainFull);
     }

@@ -1,0 +1,3 @@
+using NodeAgent.WalPushClient;
+
+return WalPushClientCommand.Run(args, Console.Error);

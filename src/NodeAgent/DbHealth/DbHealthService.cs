@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
 using NodeAgent.Postgres;
+using NodeAgent.Registry;
 using NodeAgent.Status;
 using Prometheus;
 
@@ -12,7 +13,8 @@ namespace NodeAgent.DbHealth;
 /// <summary>
 /// The db health loop: every <c>db.health_interval</c>, connect and <c>SELECT 1</c> within <c>db.health_timeout</c>
 /// (readiness check <c>db</c>), and on PostgreSQL read <c>pg_stat_archiver</c> (readiness check <c>db-archiver</c>: not
-/// ready while the latest archive attempt failed). Both are on /healthz and /metrics.
+/// ready while the latest archive attempt failed). Both are on /healthz and /metrics. The database's answer is also the
+/// node's health in the registry (<c>healthy</c>/<c>unhealthy</c>), as a web node's checks are.
 /// </summary>
 public sealed partial class DbHealthService : BackgroundService
 {
@@ -31,10 +33,13 @@ public sealed partial class DbHealthService : BackgroundService
     private readonly Gauge _failed;
     private readonly Gauge _failing;
     private readonly Gauge _lastArchived;
+    private readonly NodeStatusBoard? _board;
     private bool? _wasUp;
 
-    public DbHealthService(IDbPing ping, PostgresClient? archiver, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger)
+    public DbHealthService(IDbPing ping, PostgresClient? archiver, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
+        NodeStatusBoard? board = null)
     {
+        _board = board;
         _ping = ping;
         _archiver = archiver;
         _config = config;
@@ -60,6 +65,7 @@ public sealed partial class DbHealthService : BackgroundService
             _latency.Set(clock.Elapsed.TotalSeconds);
             _up.Set(1);
             _readiness.Set(CheckName, true, $"{_ping.Engine} answered in {clock.Elapsed.TotalMilliseconds:0} ms");
+            _board?.SetHealth(NodeHealth.Healthy);
             if (_wasUp == false)
             {
                 LogRecovered(_logger, _ping.Engine);
@@ -72,6 +78,7 @@ public sealed partial class DbHealthService : BackgroundService
             _up.Set(0);
             var why = timeout.IsCancellationRequested ? $"no answer within {_config.HealthTimeout.TotalSeconds:0.#} s" : ex.Message;
             _readiness.Set(CheckName, false, $"{_ping.Engine}: {why}");
+            _board?.SetHealth(NodeHealth.Unhealthy);
             if (_wasUp != false)
             {
                 LogDown(_logger, _ping.Engine, ex);

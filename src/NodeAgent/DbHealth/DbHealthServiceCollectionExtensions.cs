@@ -22,7 +22,7 @@ public static class DbHealthServiceCollectionExtensions
                 : new MariaDbPing(new MariaDbClient(db.MariaDb!));
             var archiver = db.Engine == DbEngine.PostgreSql ? new PostgresClient(db.PostgreSql!) : null;
             return new DbHealthService(ping, archiver, db, sp.GetRequiredService<ReadinessState>(), sp.GetRequiredService<IMetricFactory>(),
-                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DbHealthService>>());
+                sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<DbHealthService>>(), sp.GetService<Registry.NodeStatusBoard>());
         });
         return services;
     }

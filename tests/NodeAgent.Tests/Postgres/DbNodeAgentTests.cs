@@ -67,6 +67,17 @@ public sealed class DbNodeAgentTests
         Assert.Contains("nodeagent_pg_archiver_failing 0", metrics);
         Assert.Single(manifests!);
 
+        // The database's health is the node's health in the registry (what `nodeagent status --cluster` shows).
+        var entry = await WaitForAsync(async () =>
+        {
+            using var s3 = stack.S3(bucket);
+            using var response = await s3.GetObjectAsync(bucket, "dbn/nodes/db/db-1.json");
+            using var reader = new StreamReader(response.ResponseStream);
+            var json = await reader.ReadToEndAsync();
+            return System.Text.RegularExpressions.Regex.IsMatch(json, "\"health\"\\s*:\\s*\"healthy\"") ? json : null;
+        }, TimeSpan.FromMinutes(1), agent, cluster);
+        Assert.NotNull(entry);
+
         var list = await AgentProcess.RunAsync(["backup", "list", "--user-data", userData], TimeSpan.FromMinutes(1));
         var verify = await AgentProcess.RunAsync(["backup", "verify", "--user-data", userData, "--query", "SELECT count(*) FROM orders"], TimeSpan.FromMinutes(3));
 

@@ -31,22 +31,16 @@ public static class BackupListCommand
                     var entries = await backups.Catalog(parse.GetValue(prefix)).ListAsync(ct);
                     if (parse.GetValue(json))
                     {
-                        foreach (var e in entries.Where(e => e.Complete))
-                        {
-                            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(e.Manifest!.ToJsonBytes()).ReplaceLineEndings(string.Empty));
-                        }
-
+                        await WriteJsonLinesAsync(output, entries.Where(e => e.Complete).Select(e => e.Manifest!.ToJsonBytes()));
                         return (int)ExitCode.Ok;
                     }
 
-                    await output.WriteLineAsync($"{"ID",-20} {"STATUS",-10} {"START (UTC)",-20} {"SECONDS",8} {"STORED",12} {"TAR",12}  WAL");
+                    await output.WriteLineAsync(Header("TAR", "WAL"));
                     foreach (var e in entries)
                     {
-                        var m = e.Manifest;
-                        await output.WriteLineAsync(m is null
-                            ? $"{e.Id,-20} {"incomplete",-10} {"",-20} {"",8} {Size(e.StoredBytes),12} {"",12}"
-                            : $"{e.Id,-20} {"complete",-10} {m.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} "
-                              + $"{(m.StopTime - m.StartTime).TotalSeconds,8:0.0} {Size(m.StoredBytes),12} {Size(m.TarBytes),12}  {m.StartWal}..{m.StopWal}");
+                        await output.WriteLineAsync(e.Manifest is { } m
+                            ? CompleteRow(e.Id, m.StartTime, m.StopTime, m.StoredBytes, m.TarBytes, $"{m.StartWal}..{m.StopWal}")
+                            : IncompleteRow(e.Id, e.StoredBytes));
                     }
                 }
                 else
@@ -55,22 +49,16 @@ public static class BackupListCommand
                     var entries = await backups.Catalog(parse.GetValue(prefix)).ListAsync(ct);
                     if (parse.GetValue(json))
                     {
-                        foreach (var e in entries.Where(e => e.Complete))
-                        {
-                            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(e.Manifest!.ToJsonBytes()).ReplaceLineEndings(string.Empty));
-                        }
-
+                        await WriteJsonLinesAsync(output, entries.Where(e => e.Complete).Select(e => e.Manifest!.ToJsonBytes()));
                         return (int)ExitCode.Ok;
                     }
 
-                    await output.WriteLineAsync($"{"ID",-20} {"STATUS",-10} {"START (UTC)",-20} {"SECONDS",8} {"STORED",12} {"SQL",12}  BINLOG");
+                    await output.WriteLineAsync(Header("SQL", "BINLOG"));
                     foreach (var e in entries)
                     {
-                        var m = e.Manifest;
-                        await output.WriteLineAsync(m is null
-                            ? $"{e.Id,-20} {"incomplete",-10} {"",-20} {"",8} {Size(e.StoredBytes),12} {"",12}"
-                            : $"{e.Id,-20} {"complete",-10} {m.StartTime.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} "
-                              + $"{(m.StopTime - m.StartTime).TotalSeconds,8:0.0} {Size(m.StoredBytes),12} {Size(m.SqlBytes),12}  {m.BinlogFile}:{m.BinlogPosition}");
+                        await output.WriteLineAsync(e.Manifest is { } m
+                            ? CompleteRow(e.Id, m.StartTime, m.StopTime, m.StoredBytes, m.SqlBytes, $"{m.BinlogFile}:{m.BinlogPosition}")
+                            : IncompleteRow(e.Id, e.StoredBytes));
                     }
                 }
 
@@ -79,6 +67,24 @@ public static class BackupListCommand
         });
         return command;
     }
+
+    /// <summary>One manifest per line (the JSON of a manifest may be indented: its line breaks are removed).</summary>
+    private static async Task WriteJsonLinesAsync(TextWriter output, IEnumerable<byte[]> manifests)
+    {
+        foreach (var manifest in manifests)
+        {
+            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(manifest).ReplaceLineEndings(string.Empty));
+        }
+    }
+
+    private static string Header(string sizeColumn, string positionColumn)
+        => $"{"ID",-20} {"STATUS",-10} {"START (UTC)",-20} {"SECONDS",8} {"STORED",12} {sizeColumn,12}  {positionColumn}";
+
+    private static string CompleteRow(string id, DateTimeOffset start, DateTimeOffset stop, long stored, long size, string position)
+        => $"{id,-20} {"complete",-10} {start.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} "
+           + $"{(stop - start).TotalSeconds,8:0.0} {Size(stored),12} {Size(size),12}  {position}";
+
+    private static string IncompleteRow(string id, long stored) => $"{id,-20} {"incomplete",-10} {"",-20} {"",8} {Size(stored),12} {"",12}";
 
     internal static string Size(long bytes) => bytes switch
     {

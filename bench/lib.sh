@@ -7,7 +7,7 @@ export AWS_EC2_METADATA_DISABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOG
 run_bench() {
   local name="$1"; shift
   "$BENCH_ROOT/tools/deps.sh" >&2
-  dotnet build "$BENCH_ROOT/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
+  dotnet build "$BENCH_ROOT/src/Executable/Executable.csproj" -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
   dotnet build "$BENCH_ROOT/bench/BenchTool/BenchTool.csproj" -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
   local work="${BENCH_WORK:-/tmp/nodeagent-bench}/$name"
   dotnet "$BENCH_ROOT/bench/BenchTool/bin/Release/net10.0/nodeagent-bench.dll" "$name" "$work" "$@"

@@ -32,7 +32,7 @@ if [ -z "$from" ]; then
   from="$(mktemp -d)"
   trap 'rm -rf "$from"' EXIT
   echo "publishing a self-contained linux-x64 build"
-  dotnet publish "$src_root/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 \
+  dotnet publish "$src_root/src/Executable/Executable.csproj" -c Release -r linux-x64 \
     --self-contained true -p:PublishReadyToRun=true -o "$from" -nologo -v:q >/dev/null
   # db nodes: PostgreSQL's archive_command client, NativeAOT (docs/backups.md); the agent uses it when present.
   dotnet publish "$src_root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$from" -nologo -v:q >/dev/null

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using NodeAgent.Deploy;
+using NodeAgent.Roles.Web.Deploy;
 
 namespace NodeAgent.Bench;
 

@@ -5,9 +5,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Configuration;
-using NodeAgent.Deploy;
 using NodeAgent.Messaging;
 using NodeAgent.Registry;
+using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Storage;
 
 namespace NodeAgent.Bench;
 
@@ -79,7 +80,8 @@ public sealed partial class Fauxqs : IAsyncDisposable
     /// <summary>The publisher and status reader, wired as <c>nodeagent deploy</c> wires them.</summary>
     public ServiceProvider PublisherServices() => new ServiceCollection()
         .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning).AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace))
-        .AddAws(Aws())
+        .AddObjectStore(Aws())
+        .AddMessageQueue(Aws())
         .AddRegistryClient(new RegistrySection())
         .AddMessagePublishing(new QueueSection())
         .AddSingleton<DeployPublisher>()

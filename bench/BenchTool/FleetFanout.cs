@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using NodeAgent.Deploy;
+using NodeAgent.Roles.Web.Deploy;
 
 namespace NodeAgent.Bench;
 

@@ -5,7 +5,7 @@ public static class Paths
 {
     public static string Root { get; } = FindRoot();
 
-    public static string AgentDll => Path.Combine(Root, "src", "NodeAgent", "Executable", "bin", "Release", "net10.0", "nodeagent.dll");
+    public static string AgentDll => Path.Combine(Root, "src", "Executable", "bin", "Release", "net10.0", "nodeagent.dll");
 
     private static string FindRoot()
     {

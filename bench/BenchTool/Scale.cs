@@ -3,8 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
-using NodeAgent.Deploy;
 using NodeAgent.Registry;
+using NodeAgent.Roles.Web.Deploy;
 
 namespace NodeAgent.Bench;
 

@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
-using NodeAgent.Deploy;
+using NodeAgent.Roles.Web.Deploy;
 
 namespace NodeAgent.Bench;
 

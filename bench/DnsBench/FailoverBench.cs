@@ -4,7 +4,7 @@ using System.Net;
 using ARSoft.Tools.Net;
 using ARSoft.Tools.Net.Dns;
 using NodeAgent.Dns.Failover;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench.Dns;
 

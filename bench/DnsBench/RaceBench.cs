@@ -1,4 +1,4 @@
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench.Dns;
 

@@ -42,7 +42,7 @@ trap cleanup EXIT
 trap "exit 143" TERM INT
 
 log "publishing nodeagent (ReadyToRun, self-contained, as install/install.sh does)"
-dotnet publish "$root/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 --self-contained true \
+dotnet publish "$root/src/Executable/Executable.csproj" -c Release -r linux-x64 --self-contained true \
   -p:PublishReadyToRun=true -o "$work/agent" -nologo -v:q >/dev/null
 log "publishing nodeagent-wal-push (NativeAOT, the archive_command client, as install/install.sh does)"
 dotnet publish "$root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$work/agent" -nologo -v:q >/dev/null

@@ -7,7 +7,7 @@
 source "$(dirname "$0")/../lib.sh"
 if [ -z "${NODEAGENT_BENCH_AGENT:-}" ]; then
   published="$BENCH_ROOT/.local/bench-publish/fleet-fanout"
-  dotnet publish "$BENCH_ROOT/src/NodeAgent/Executable/NodeAgent.Executable.csproj" -c Release -r linux-x64 \
+  dotnet publish "$BENCH_ROOT/src/Executable/Executable.csproj" -c Release -r linux-x64 \
     --self-contained true -p:PublishReadyToRun=true -o "$published" -nologo -clp:NoSummary -v:q -warnaserror >&2
   export NODEAGENT_BENCH_AGENT="$published/nodeagent"
 fi

@@ -4,7 +4,7 @@ using NodeAgent.Bench.Membership;
 
 // bench/membership: see run.sh and README.md.
 var joins = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
-var stack = await NodeAgent.Tests.TestSupport.LocalStack.StartAsync();
+var stack = await NodeAgent.Testing.LocalStack.StartAsync();
 try
 {
     var runtime = await JoinBench.RunAsync(stack, "runtime_api", joins);

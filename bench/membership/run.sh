@@ -7,6 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 export AWS_EC2_METADATA_DISABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 tools/deps.sh >&2
-dotnet build src/NodeAgent/Executable/NodeAgent.Executable.csproj -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
+dotnet build src/Executable/Executable.csproj -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
 dotnet build bench/membership/MembershipBench.csproj -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
 exec dotnet bench/membership/bin/Release/net10.0/membership-bench.dll "$@"

@@ -1,7 +1,7 @@
 # Packer template: bakes a Debian 12 AMI with nodeagent installed and enabled. Every instance launched from it
 # configures itself from its user-data (install/cloud-init/*.mime, docs/user-data.md).
 #
-#   dotnet publish src/NodeAgent/Executable/NodeAgent.Executable.csproj -c Release -r linux-x64 \
+#   dotnet publish src/Executable/Executable.csproj -c Release -r linux-x64 \
 #     --self-contained true -p:PublishReadyToRun=true -o build/nodeagent
 #   packer init install/packer && packer build -var region=eu-west-1 install/packer
 #

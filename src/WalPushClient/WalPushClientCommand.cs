@@ -1,4 +1,4 @@
-using NodeAgent.Postgres;
+using NodeAgent.Roles.Db.Postgres;
 
 namespace NodeAgent.WalPushClient;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using NodeAgent.Tests.EndToEnd;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
+using NodeAgent.Testing.Fleet;
 using Spectre.Console;
 
 // The fleet in a box: the README demo. Starts the local S3/SQS server, BIND, 2 lb + 3 web + 1 db nodes (each its own

@@ -3,9 +3,7 @@ using Amazon.SQS;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
-using NodeAgent.Messaging;
 using NodeAgent.Status;
-using NodeAgent.Storage;
 using Polly;
 using Polly.Registry;
 
@@ -15,9 +13,18 @@ public static class AwsServiceCollectionExtensions
 {
     public const string RetryPipeline = "aws";
 
-    /// <summary>S3 and SQS clients from <c>aws:</c>, the shared retry pipeline, and the object store and queue over them.</summary>
+    /// <summary>
+    /// S3 and SQS clients from <c>aws:</c>, the shared retry pipeline and the request counter. The object store
+    /// (<c>AddObjectStore</c>, Storage) and the message queue (<c>AddMessageQueue</c>, Messaging) register their own
+    /// adapters over these.
+    /// </summary>
     public static IServiceCollection AddAws(this IServiceCollection services, AwsSection aws)
     {
+        if (services.Any(d => d.ServiceType == typeof(AwsRequestCounter)))
+        {
+            return services;
+        }
+
         services.AddAgentMetrics();
         services.AddResiliencePipeline(RetryPipeline, (builder, context) =>
         {
@@ -27,18 +34,10 @@ public static class AwsServiceCollectionExtensions
         services.AddSingleton<AwsRequestCounter>();
         services.AddSingleton(_ => AwsClientFactory.CreateS3(aws));
         services.AddSingleton(_ => AwsClientFactory.CreateSqs(aws));
-        services.AddSingleton<IObjectStore>(sp => new S3ObjectStore(
-            sp.GetRequiredService<IAmazonS3>(),
-            aws.Bucket,
-            Pipeline(sp),
-            sp.GetRequiredService<AwsRequestCounter>()));
-        services.AddSingleton<IMessageQueue>(sp => new SqsMessageQueue(
-            sp.GetRequiredService<IAmazonSQS>(),
-            Pipeline(sp),
-            sp.GetRequiredService<AwsRequestCounter>()));
         return services;
     }
 
-    private static ResiliencePipeline Pipeline(IServiceProvider sp)
+    /// <summary>The shared retry pipeline every AWS adapter runs its calls through.</summary>
+    public static ResiliencePipeline RetryPipelineOf(IServiceProvider sp)
         => sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(RetryPipeline);
 }

@@ -6,7 +6,7 @@ namespace NodeAgent.Bootstrap;
 /// Boot step one: fetch user-data from its source, unwrap it, validate it and resolve the node's identity. Nothing is
 /// started here, so <c>validate</c> and <c>run</c> share it and a bad config never half-starts a node.
 /// </summary>
-public sealed class AgentBootstrapper(IUserDataSource source, IReadOnlyCollection<string> knownRoles, IHostFacts hostFacts)
+public sealed class AgentBootstrapper(IUserDataSource source, IReadOnlyCollection<IRoleSectionReader> knownRoles, IHostFacts hostFacts)
 {
     public async Task<BootstrapResult> LoadAsync(CancellationToken cancellationToken)
     {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
+using NodeAgent.Hosting;
 
 namespace NodeAgent.Cli;
 
@@ -14,7 +15,7 @@ public static class BootstrapLoader
         try
         {
             var source = UserDataSources.Resolve(parse, context, loggers);
-            var bootstrapper = new AgentBootstrapper(source, context.Roles.Names, context.HostFacts);
+            var bootstrapper = new AgentBootstrapper(source, context.Roles.SectionReaders, context.HostFacts);
             return (await bootstrapper.LoadAsync(cancellationToken), ExitCode.Ok);
         }
         catch (ConfigException ex)

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Aws;
 using NodeAgent.Configuration;
+using NodeAgent.Hosting;
 using NodeAgent.Registry;
+using NodeAgent.Storage;
 
 namespace NodeAgent.Cli;
 
@@ -22,7 +24,7 @@ public static class ClusterStatus
 
         await using var services = new ServiceCollection()
             .AddLogging()
-            .AddAws(config.Aws)
+            .AddObjectStore(config.Aws)
             .AddRegistryClient(config.Registry)
             .BuildServiceProvider();
         try

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
+using NodeAgent.Hosting;
 
 namespace NodeAgent.Cli;
 
@@ -27,7 +28,7 @@ public static class ConfigOnlyLoader
                 throw new ConfigException(raw.Source, [new ConfigError(string.Empty, ex.Message)]);
             }
 
-            return (AgentConfigReader.Read(text, raw.Source, context.Roles.Names), ExitCode.Ok);
+            return (AgentConfigReader.Read(text, raw.Source, context.Roles.SectionReaders), ExitCode.Ok);
         }
         catch (ConfigException ex)
         {

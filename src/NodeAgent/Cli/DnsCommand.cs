@@ -11,11 +11,13 @@ using NodeAgent.Dns.Registration;
 using NodeAgent.Hosting;
 using NodeAgent.Processes;
 using NodeAgent.Registry;
+using NodeAgent.Storage;
 
 namespace NodeAgent.Cli;
 
 /// <summary>
-/// <c>nodeagent dns status</c>: who holds the lb pair's shared name (epoch, lease since/expiry), and every registered
+/// <c>nodeagent dns status</c>: who holds each shared name a role claims (the lb pair's <c>lb</c>: epoch, lease
+/// since/expiry), and every registered
 /// node's own record as the registry names it next to what DNS answers. Reads through the same provider the agent
 /// uses. Exit 0 when DNS and the registry could be read, 1 otherwise (with the reason on stderr).
 /// </summary>
@@ -23,7 +25,7 @@ public static class DnsCommand
 {
     public static Command Create(CliContext context)
     {
-        var status = new Command("status", "Show who holds lb.<zone> (epoch, lease expiry) and each node's DNS record.");
+        var status = new Command("status", "Show who holds each shared name such as lb.<zone> (epoch, lease expiry) and each node's DNS record.");
         status.SetAction((parse, ct) => StatusAsync(parse, context, ct));
         var dns = new Command("dns", "DNS registration and the lb pair's shared name.");
         dns.Subcommands.Add(status);
@@ -52,31 +54,35 @@ public static class DnsCommand
         var provider = DnsProviderFactory.Create(config, new CliWrapProcessRunner(), loggers, TimeProvider.System);
         try
         {
-            var shared = DnsNames.Fqdn(DnsNames.SharedLabel(config), dns.Zone);
             await output.WriteLineAsync($"zone      {dns.Zone} via {provider.Description}");
             var dnsReadable = true;
-            try
+            foreach (var sharedName in SharedNames(config, context.Roles))
             {
-                var records = await provider.ReadAsync(shared, cancellationToken);
-                var lease = LeaseRecord.Find(records.Texts);
-                await output.WriteLineAsync($"lb        {shared} -> {(records.Addresses.Count == 0 ? "(no A record)" : string.Join(", ", records.Addresses))}");
-                await output.WriteLineAsync(lease is not null
-                    ? $"holder    {lease.Owner}, epoch {lease.Epoch}, since {Stamp(lease.Since)}, lease expires {Stamp(lease.Expires)} ({Relative(lease.Expires - now)})"
-                    : records.IsEmpty ? "holder    none (the name is free)" : $"holder    none (no valid lease: {records})");
-            }
-            catch (DnsProviderException ex)
-            {
-                dnsReadable = false;
-                exit = ExitCode.Failure;
-                await output.WriteLineAsync($"lb        {shared}: unknown (DNS cannot be read)");
-                await context.Error.WriteLineAsync($"dns status: cannot read {shared}: {ex.Message}");
+                var shared = DnsNames.Fqdn(sharedName.Label, dns.Zone);
+                var label = sharedName.Label.PadRight(9);
+                try
+                {
+                    var records = await provider.ReadAsync(shared, cancellationToken);
+                    var lease = LeaseRecord.Find(records.Texts);
+                    await output.WriteLineAsync($"{label} {shared} -> {(records.Addresses.Count == 0 ? "(no A record)" : string.Join(", ", records.Addresses))}");
+                    await output.WriteLineAsync(lease is not null
+                        ? $"holder    {lease.Owner}, epoch {lease.Epoch}, since {Stamp(lease.Since)}, lease expires {Stamp(lease.Expires)} ({Relative(lease.Expires - now)})"
+                        : records.IsEmpty ? "holder    none (the name is free)" : $"holder    none (no valid lease: {records})");
+                }
+                catch (DnsProviderException ex)
+                {
+                    dnsReadable = false;
+                    exit = ExitCode.Failure;
+                    await output.WriteLineAsync($"{label} {shared}: unknown (DNS cannot be read)");
+                    await context.Error.WriteLineAsync($"dns status: cannot read {shared}: {ex.Message}");
+                }
             }
 
             await output.WriteLineAsync($"this node {boot.Identity.NodeId}: {await LocalRoleAsync(config, cancellationToken)}");
 
             await using var services = new ServiceCollection()
                 .AddLogging(b => b.SetMinimumLevel(LogLevel.Error))
-                .AddAws(config.Aws)
+                .AddObjectStore(config.Aws)
                 .AddRegistryClient(config.Registry)
                 .BuildServiceProvider();
             RegistryListing listing;
@@ -139,6 +145,15 @@ public static class DnsCommand
 
         return (int)exit;
     }
+
+    /// <summary>
+    /// The shared names to show: the ones this node's role claims as configured, then every other role's defaults
+    /// (a web node shows who holds the lb name).
+    /// </summary>
+    private static IEnumerable<SharedDnsName> SharedNames(AgentConfig config, RoleCatalog roles)
+        => config.SharedDnsNames
+            .Concat(roles.All.Where(r => r.Name != config.Role).SelectMany(r => r.DefaultSharedDnsNames))
+            .DistinctBy(n => n.Label);
 
     /// <summary>What the local agent's /healthz says about this node: its failover role, else its own record.</summary>
     private static async Task<string> LocalRoleAsync(AgentConfig config, CancellationToken cancellationToken)

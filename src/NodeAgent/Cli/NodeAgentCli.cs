@@ -10,10 +10,14 @@ public static class NodeAgentCli
     /// <summary>Entry point used by Main and by tests.</summary>
     public static async Task<int> RunAsync(string[] args, CliContext context, CancellationToken cancellationToken = default)
     {
-        // PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).
-        if (WalPushCommand.TryParseFast(args, out var archiveSettings, out var walPath))
+        // A role's command that runs many times a second (PostgreSQL starts wal-push once per WAL segment) skips
+        // building the command tree (docs/backups.md).
+        foreach (var role in context.Roles.All)
         {
-            return await WalPushCommand.RunAsync(context, archiveSettings, walPath, cancellationToken);
+            if (role.TryRunFast(args, context) is { } fast)
+            {
+                return await fast(cancellationToken);
+            }
         }
 
         var root = BuildRoot(context);
@@ -61,20 +65,15 @@ public static class NodeAgentCli
         return root;
     }
 
-    /// <summary>Every subcommand, one line each.</summary>
+    /// <summary>Every subcommand: the role-independent ones, one line each, then each role's own.</summary>
     private static IEnumerable<Command> Commands(CliContext context) =>
     [
         RunCommand.Create(context),
         ValidateCommand.Create(context),
         VersionCommand.Create(context),
         StatusCommand.Create(context),
-        DeployCommand.Create(context),
-        RollbackCommand.Create(context),
-        ReleasesCommand.Create(context),
         RetireCommand.Create(context),
         DnsCommand.Create(context),
-        WalPushCommand.Create(context),
-        WalFetchCommand.Create(context),
-        BackupCommand.Create(context),
+        .. context.Roles.All.SelectMany(role => role.CreateCommands(context)),
     ];
 }

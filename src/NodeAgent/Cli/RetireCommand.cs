@@ -5,6 +5,7 @@ using NodeAgent.Aws;
 using NodeAgent.Hosting;
 using NodeAgent.Messaging;
 using NodeAgent.Registry;
+using NodeAgent.Storage;
 
 namespace NodeAgent.Cli;
 
@@ -31,7 +32,8 @@ public static class RetireCommand
             await using var services = new ServiceCollection()
                 .AddSingleton(loggers)
                 .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
-                .AddAws(config.Aws)
+                .AddObjectStore(config.Aws)
+                .AddMessageQueue(config.Aws)
                 .AddRegistryClient(config.Registry)
                 .BuildServiceProvider();
             try

@@ -45,8 +45,7 @@ public static class RunCommand
         var guard = new BakedStateGuard(loggers.CreateLogger<BakedStateGuard>());
         guard.Apply(boot.Config.Node.StateDir, boot.Identity.InstanceId);
 
-        var role = context.Roles.Get(boot.Config.Role);
-        using var host = AgentHost.Build(boot, role, options);
+        using var host = AgentHost.Build(boot, context.Roles, options);
         try
         {
             await host.RunAsync(cancellationToken);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
+using NodeAgent.Hosting;
 
 namespace NodeAgent.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
+using NodeAgent.Hosting;
 
 namespace NodeAgent.Cli;
 
@@ -27,7 +28,7 @@ public static class ValidateCommand
                     throw new ConfigException(raw.Source, [new ConfigError(string.Empty, ex.Message)]);
                 }
 
-                var config = AgentConfigReader.Read(text, raw.Source, context.Roles.Names);
+                var config = AgentConfigReader.Read(text, raw.Source, context.Roles.SectionReaders);
                 await context.Out.WriteLineAsync($"{path.FullName}: valid (role {config.Role}, cluster {config.Cluster})");
                 return (int)ExitCode.Ok;
             }

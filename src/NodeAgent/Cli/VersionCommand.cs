@@ -1,4 +1,5 @@
 using System.CommandLine;
+using NodeAgent.Hosting;
 using NodeAgent.Status;
 
 namespace NodeAgent.Cli;

@@ -4,13 +4,13 @@ namespace NodeAgent.Configuration;
 
 /// <summary>
 /// Turns a parsed user-data document into an <see cref="AgentConfig"/>, collecting every error with its path.
-/// A role's own settings live under the key named after the role (<c>web:</c>, <c>lb:</c>, <c>db:</c>); a section
-/// for another role is an error, so a web node cannot silently carry a half-written lb config.
+/// A role's own settings live under the key named after the role, read by that role's plug-in; a section for another
+/// known role is an error, so a node cannot silently carry a half-written config of another role.
 /// </summary>
 public static class AgentConfigReader
 {
     /// <summary>Parses and validates; throws <see cref="ConfigException"/> listing every problem.</summary>
-    public static AgentConfig Read(string text, string source, IReadOnlyCollection<string> knownRoles)
+    public static AgentConfig Read(string text, string source, IReadOnlyCollection<IRoleSectionReader> knownRoles)
     {
         var errors = new ConfigErrorList();
         var root = UserDataDocument.Parse(text, errors);
@@ -28,7 +28,7 @@ public static class AgentConfigReader
         return config;
     }
 
-    private static AgentConfig? Read(YamlMappingNode root, ConfigErrorList errors, IReadOnlyCollection<string> knownRoles)
+    private static AgentConfig? Read(YamlMappingNode root, ConfigErrorList errors, IReadOnlyCollection<IRoleSectionReader> knownRoles)
     {
         var r = new ConfigReader(root, string.Empty, errors);
         var version = r.OptionalInt("version", 1, 1000, required: true);
@@ -37,7 +37,7 @@ public static class AgentConfigReader
             r.Error("version", $"this agent understands version {AgentConfig.CurrentVersion}, got {version}");
         }
 
-        var roles = knownRoles.ToDictionary(k => k, k => k, StringComparer.Ordinal);
+        var roles = knownRoles.ToDictionary(k => k.Name, k => k.Name, StringComparer.Ordinal);
         var role = r.OptionalChoice("role", roles, required: true);
         var cluster = r.String("cluster", required: true, pattern: Names.Cluster(), patternHint: Names.ClusterHint);
         var node = r.Section("node", NodeSection.Read) ?? new NodeSection();
@@ -46,30 +46,28 @@ public static class AgentConfigReader
         var registry = r.Section("registry", RegistrySection.Read) ?? new RegistrySection();
         var queue = r.Section("queue", QueueSection.Read) ?? new QueueSection();
         var dns = r.Section("dns", DnsSection.Read);
-        var web = r.Section("web", WebSection.Read);
-        var lb = r.Section("lb", LbSection.Read);
-        var db = r.Section("db", DbSection.Read);
-        r.Finish();
-
-        if (role is not null)
+        IRoleSection? roleSection = null;
+        foreach (var plugin in knownRoles)
         {
-            var sections = new (string Key, object? Value)[] { ("web", web), ("lb", lb), ("db", db) };
-            foreach (var (key, value) in sections)
+            if (plugin.Name == role)
             {
-                if (key == role && value is null && knownRoles.Contains(key))
+                roleSection = r.Section(plugin.Name, plugin.ReadSection);
+                if (roleSection is null && !r.Has(plugin.Name))
                 {
-                    r.Error(key, $"is required for role {role}");
+                    r.Error(plugin.Name, $"is required for role {role}");
                 }
-                else if (key != role && value is not null)
-                {
-                    r.Error(key, $"applies only to role {key}; this node's role is {role}");
-                }
+            }
+            else if (r.Has(plugin.Name) && role is not null)
+            {
+                r.Error(plugin.Name, $"applies only to role {plugin.Name}; this node's role is {role}");
             }
         }
 
-        if (dns?.RecordName is { } record && lb is { Failover.Enabled: true } && record == lb.Failover.Name)
+        r.Finish();
+
+        if (dns?.RecordName is { } record && roleSection?.SharedDnsNames.FirstOrDefault(n => n.Label == record) is { } shared)
         {
-            r.Error("dns.record", $"'{record}' is the lb pair's shared name (lb.failover.name); give this node its own name such as {record}1");
+            r.Error("dns.record", $"'{record}' is {shared.Description} ({shared.ConfigKey}); give this node its own name such as {record}1");
         }
 
         if (role is null || cluster is null || aws is null)
@@ -88,9 +86,7 @@ public static class AgentConfigReader
             Registry = registry,
             Queue = queue,
             Dns = dns,
-            Web = web,
-            Lb = lb,
-            Db = db,
+            RoleSection = roleSection,
         };
     }
 }

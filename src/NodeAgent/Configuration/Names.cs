@@ -49,5 +49,9 @@ public static partial class Names
 
     public const string RelativePathHint = "a relative path without '..' (e.g. 'storage/logs')";
 
+    /// <summary>A role's name as it appears in user-data, registry keys and messages: a short lower-case label.</summary>
+    [GeneratedRegex(@"^[a-z][a-z0-9-]{0,30}$")]
+    public static partial Regex Role();
+
     public static bool IsNodeId(string? value) => value is not null && NodeId().IsMatch(value) && !value.Contains("..");
 }

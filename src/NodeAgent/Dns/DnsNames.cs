@@ -4,7 +4,7 @@ using NodeAgent.Configuration;
 
 namespace NodeAgent.Dns;
 
-/// <summary>The names the agent writes: a node's own record and the lb pair's shared name.</summary>
+/// <summary>The names the agent writes: a node's own record and the shared names a role claims.</summary>
 public static class DnsNames
 {
     /// <summary><paramref name="label"/> inside <paramref name="zone"/>, lower-case, without the trailing dot.</summary>
@@ -13,7 +13,7 @@ public static class DnsNames
     /// <summary>
     /// This node's record label: <c>dns.record</c> when set; else the node id when it is already a DNS label that
     /// starts with the role (<c>lb1</c>, <c>web-2</c>, <c>db</c>); else <c>&lt;role&gt;-&lt;node id&gt;</c> made into
-    /// a label (<c>web-i-0abc123</c>). Never the lb pair's shared name.
+    /// a label (<c>web-i-0abc123</c>). Never a shared name the node's role claims (<see cref="AgentConfig.SharedDnsNames"/>).
     /// </summary>
     public static string RecordLabel(AgentConfig config, NodeIdentity identity)
     {
@@ -22,18 +22,15 @@ public static class DnsNames
             return configured;
         }
 
-        var shared = SharedLabel(config);
         var id = ToLabel(identity.NodeId);
-        if (id.StartsWith(identity.Role, StringComparison.Ordinal) && id == identity.NodeId && id != shared)
+        if (id.StartsWith(identity.Role, StringComparison.Ordinal) && id == identity.NodeId
+            && !config.SharedDnsNames.Any(n => n.Label == id))
         {
             return id;
         }
 
         return ToLabel($"{identity.Role}-{identity.NodeId}");
     }
-
-    /// <summary>The lb pair's shared label (<c>lb.failover.name</c>, default <c>lb</c>).</summary>
-    public static string SharedLabel(AgentConfig config) => config.Lb?.Failover.Name ?? "lb";
 
     /// <summary>Lower-case; every character outside a-z, 0-9 and '-' becomes '-'; at most 63 characters.</summary>
     public static string ToLabel(string text)

@@ -3,9 +3,9 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Configuration;
-using NodeAgent.Dns.Failover;
 using NodeAgent.Dns.Registration;
 using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 using NodeAgent.Processes;
 
 namespace NodeAgent.Dns;
@@ -31,26 +31,10 @@ public static class DnsServiceCollectionExtensions
     }
 
     /// <summary>
-    /// The lb role: the pair's claim on <c>lb.&lt;zone&gt;</c> with lease, epoch and probes. Nothing unless both
-    /// <c>dns:</c> and <c>lb.failover.enabled</c> are set.
+    /// The zone's DNS provider (RFC 2136, Route 53 or exec) and its metrics, for a role that writes names of its own
+    /// (a shared name claim). Idempotent.
     /// </summary>
-    public static IServiceCollection AddLbFailover(this IServiceCollection services, AgentConfig config)
-    {
-        if (config.Dns is null || config.Lb is not { Failover.Enabled: true })
-        {
-            return services;
-        }
-
-        services.AddDnsProvider(config);
-        services.TryAddSingleton<FailoverState>();
-        services.TryAddSingleton<IHolderProbe, HttpHolderProbe>();
-        services.TryAddSingleton<FailoverCoordinator>();
-        services.AddSingleton<IStartupTask, ClaimSharedNameTask>();
-        services.AddHostedService<FailoverService>();
-        return services;
-    }
-
-    private static void AddDnsProvider(this IServiceCollection services, AgentConfig config)
+    public static IServiceCollection AddDnsProvider(this IServiceCollection services, AgentConfig config)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddProcesses();
@@ -62,5 +46,6 @@ public static class DnsServiceCollectionExtensions
             sp.GetRequiredService<ILoggerFactory>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetService<AwsRequestCounter>()));
+        return services;
     }
 }

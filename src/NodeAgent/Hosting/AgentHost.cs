@@ -8,6 +8,7 @@ using NodeAgent.Messaging;
 using NodeAgent.Processes;
 using NodeAgent.Registry;
 using NodeAgent.Status;
+using NodeAgent.Storage;
 
 namespace NodeAgent.Hosting;
 
@@ -18,9 +19,10 @@ namespace NodeAgent.Hosting;
 /// </summary>
 public static class AgentHost
 {
-    public static IHost Build(BootstrapResult boot, INodeRole role, AgentRunOptions options, Action<IServiceCollection>? overrides = null)
+    public static IHost Build(BootstrapResult boot, RoleCatalog roles, AgentRunOptions options, Action<IServiceCollection>? overrides = null)
     {
         var config = boot.Config;
+        var role = roles.Get(config.Role);
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true,
@@ -40,14 +42,16 @@ public static class AgentHost
         services.AddSingleton(config);
         services.AddSingleton(boot.Identity);
         services.AddSingleton(options);
+        services.AddSingleton(roles);
         services.AddStatusEndpoint();
         services.AddHostedService<StartupTaskRunner>();
         services.AddAws(config.Aws);
+        services.AddObjectStore(config.Aws);
         services.AddProcesses();
-        services.AddNodeQueue(config.Queue);
+        services.AddNodeQueue(config.Aws, config.Queue);
         services.AddNodeRegistration(config.Registry);
         services.AddDns(config);
-        role.ConfigureServices(services, config);
+        role.Configure(new RoleBuilder(services, config));
         if (options.Once)
         {
             services.AddHostedService<OnceService>();

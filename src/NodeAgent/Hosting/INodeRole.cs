@@ -1,20 +1,42 @@
-using Microsoft.Extensions.DependencyInjection;
+using System.CommandLine;
 using NodeAgent.Configuration;
 
 namespace NodeAgent.Hosting;
 
 /// <summary>
-/// A role plug-in (<c>lb</c>, <c>web</c>, <c>db</c>): registers, by name, the services that make a node of this role —
-/// its startup tasks, message handlers, health loops and backup loops — on top of the common ones every node gets
-/// (status endpoint, queue, registry). Its settings live under the user-data key of the same name.
+/// A role plug-in. Every role has the same shape: it registers itself by name (<see cref="IRoleSectionReader.Name"/>)
+/// in the catalog the executable builds, and contributes
+/// <list type="bullet">
+/// <item>its config section reader (<see cref="IRoleSectionReader.ReadSection"/>): the user-data key named after the
+/// role, read into the role's own sealed record;</item>
+/// <item>its services, startup tasks, message handlers, loops and readiness checks (<see cref="Configure"/>, on top of
+/// the ones every node gets);</item>
+/// <item>its CLI commands (<see cref="CreateCommands"/>), and optionally a fast path for a command run so often that
+/// building the command tree would dominate (<see cref="TryRunFast"/>).</item>
+/// </list>
+/// The kernel never names a role; <c>BuiltInRoles.Catalog()</c> in src/Roles is the only list.
+/// See <see cref="NodeRole{TSection}"/> for the base every built-in role uses.
 /// </summary>
-public interface INodeRole
+public interface INodeRole : IRoleSectionReader
 {
-    /// <summary>The role's name in user-data (<c>role: web</c>) and in registry keys.</summary>
-    string Name { get; }
-
     /// <summary>One line for <c>nodeagent version</c> and the docs.</summary>
     string Description { get; }
 
-    void ConfigureServices(IServiceCollection services, AgentConfig config);
+    /// <summary>
+    /// Shared DNS names the role claims with its default settings, for commands that show them from another role's
+    /// node (<c>dns status</c> on a web node shows who holds the lb name).
+    /// </summary>
+    IReadOnlyList<SharedDnsName> DefaultSharedDnsNames => [];
+
+    /// <summary>Adds the role's services for a node whose user-data says <c>role: Name</c>.</summary>
+    void Configure(RoleBuilder role);
+
+    /// <summary>The role's subcommands (<c>deploy</c>, <c>backup</c>, …), added to the root command.</summary>
+    IEnumerable<Command> CreateCommands(CliContext context) => [];
+
+    /// <summary>
+    /// A command that must start in milliseconds (PostgreSQL runs <c>wal-push</c> once per WAL segment): when
+    /// <paramref name="args"/> are for it, returns its run and skips building the command tree; else null.
+    /// </summary>
+    Func<CancellationToken, Task<int>>? TryRunFast(string[] args, CliContext context) => null;
 }

@@ -1,6 +1,11 @@
+using NodeAgent.Configuration;
+
 namespace NodeAgent.Hosting;
 
-/// <summary>The roles this binary knows, by name. An unknown role in user-data is a validation error.</summary>
+/// <summary>
+/// The roles this binary knows, by name: the only list of roles there is. An unknown role in user-data is a
+/// validation error.
+/// </summary>
 public sealed class RoleCatalog
 {
     private readonly Dictionary<string, INodeRole> _roles;
@@ -18,6 +23,9 @@ public sealed class RoleCatalog
     }
 
     public IReadOnlyCollection<string> Names => _roles.Keys.Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The plug-ins as section readers, for the configuration reader.</summary>
+    public IReadOnlyCollection<IRoleSectionReader> SectionReaders => All.ToList();
 
     public IEnumerable<INodeRole> All => _roles.Values.OrderBy(r => r.Name, StringComparer.Ordinal);
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using NodeAgent.Lifecycle;
 using NodeAgent.Status;
 
 namespace NodeAgent.Hosting;

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Messaging;
 

@@ -1,8 +1,10 @@
 using System.Text;
+using Amazon.SQS;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using NodeAgent.Aws;
 using NodeAgent.Configuration;
-using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Messaging;
 
@@ -20,9 +22,21 @@ public static class MessagingServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>The daemon side: this node's queue, ensured at startup, and the consumer loop that dispatches to handlers.</summary>
-    public static IServiceCollection AddNodeQueue(this IServiceCollection services, QueueSection queue)
+    /// <summary>The message queue over SQS, through the shared retry pipeline.</summary>
+    public static IServiceCollection AddMessageQueue(this IServiceCollection services, AwsSection aws)
     {
+        services.AddAws(aws);
+        services.TryAddSingleton<IMessageQueue>(sp => new SqsMessageQueue(
+            sp.GetRequiredService<IAmazonSQS>(),
+            AwsServiceCollectionExtensions.RetryPipelineOf(sp),
+            sp.GetRequiredService<AwsRequestCounter>()));
+        return services;
+    }
+
+    /// <summary>The daemon side: this node's queue, ensured at startup, and the consumer loop that dispatches to handlers.</summary>
+    public static IServiceCollection AddNodeQueue(this IServiceCollection services, AwsSection aws, QueueSection queue)
+    {
+        services.AddMessageQueue(aws);
         services.AddMessagePublishing(queue);
         services.AddSingleton<NodeQueue>();
         services.AddSingleton<IStartupTask, EnsureNodeQueueTask>();

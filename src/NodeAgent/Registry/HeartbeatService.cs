@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Registry;
 

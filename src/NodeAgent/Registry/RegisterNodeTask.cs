@@ -1,4 +1,5 @@
 using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Registry;
 

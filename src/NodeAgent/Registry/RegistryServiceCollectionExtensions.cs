@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Registry;

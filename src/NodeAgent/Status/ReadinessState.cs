@@ -6,15 +6,31 @@ namespace NodeAgent.Status;
 /// Named readiness checks that components set as they go (startup, web health, archiver, …). The node is ready when
 /// every check is ready. Served on /healthz with the reasons.
 /// </summary>
-public sealed class ReadinessState(TimeProvider time)
+public sealed class ReadinessState
 {
     private readonly ConcurrentDictionary<string, ReadinessCheck> _checks = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time;
+
+    public ReadinessState(TimeProvider time)
+        : this(time, [])
+    {
+    }
+
+    /// <summary>Starts with every declared check not ready, until the component that owns it sets it.</summary>
+    public ReadinessState(TimeProvider time, IEnumerable<ReadinessCheckDeclaration> declared)
+    {
+        _time = time;
+        foreach (var check in declared)
+        {
+            _checks[check.Name] = new ReadinessCheck(check.Name, false, check.InitialDetail, time.GetUtcNow());
+        }
+    }
 
     public event Action? Changed;
 
     public void Set(string name, bool ready, string detail)
     {
-        var next = new ReadinessCheck(name, ready, detail, time.GetUtcNow());
+        var next = new ReadinessCheck(name, ready, detail, _time.GetUtcNow());
         var previous = _checks.GetValueOrDefault(name);
         _checks[name] = next;
         if (previous is null || previous.Ready != ready)

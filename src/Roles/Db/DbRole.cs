@@ -1,22 +1,41 @@
-using Microsoft.Extensions.DependencyInjection;
-using NodeAgent.Backup;
+using System.CommandLine;
 using NodeAgent.Configuration;
-using NodeAgent.DbHealth;
 using NodeAgent.Hosting;
+using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Cli;
+using NodeAgent.Roles.Db.Configuration;
+using NodeAgent.Roles.Db.Health;
 
 namespace NodeAgent.Roles.Db;
 
 /// <summary>The db role: database health loop and continuous backups to S3.</summary>
-public sealed class DbRole : INodeRole
+public sealed class DbRole : NodeRole<DbSection>
 {
-    public string Name => "db";
+    /// <summary>The role's name in user-data and registry keys.</summary>
+    public const string RoleName = "db";
 
-    public string Description => "PostgreSQL/MariaDB health; WAL archiving, base backups and dumps to S3";
+    public override string Name => RoleName;
 
-    public void ConfigureServices(IServiceCollection services, AgentConfig config)
+    public override string Description => "PostgreSQL/MariaDB health; WAL archiving, base backups and dumps to S3";
+
+    public override IEnumerable<Command> CreateCommands(CliContext context) =>
+    [
+        WalPushCommand.Create(context),
+        WalFetchCommand.Create(context),
+        BackupCommand.Create(context),
+    ];
+
+    /// <summary>PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).</summary>
+    public override Func<CancellationToken, Task<int>>? TryRunFast(string[] args, CliContext context)
+        => WalPushCommand.TryParseFast(args, out var settings, out var walPath)
+            ? ct => WalPushCommand.RunAsync(context, settings, walPath, ct)
+            : null;
+
+    protected override DbSection ReadSection(ConfigReader section) => DbSection.Read(section);
+
+    protected override void Configure(RoleBuilder role, DbSection db)
     {
-        var db = config.Db ?? throw new InvalidOperationException("role db requires the db section");
-        services.AddDbHealth(db);
-        services.AddDbBackups(config);
+        role.AddDbHealth(db);
+        role.AddDbBackups(db);
     }
 }

@@ -1,22 +1,28 @@
-using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
-using NodeAgent.Dns;
-using NodeAgent.Haproxy;
 using NodeAgent.Hosting;
+using NodeAgent.Roles.Lb.Configuration;
+using NodeAgent.Roles.Lb.Failover;
+using NodeAgent.Roles.Lb.Haproxy;
 
 namespace NodeAgent.Roles.Lb;
 
 /// <summary>The lb role: runs HAProxy, keeps its backends in step with the registry, holds the lb DNS name in a pair.</summary>
-public sealed class LbRole : INodeRole
+public sealed class LbRole : NodeRole<LbSection>
 {
-    public string Name => "lb";
+    /// <summary>The role's name in user-data and registry keys.</summary>
+    public const string RoleName = "lb";
 
-    public string Description => "HAProxy kept in step with the registry; lb pair failover through DNS";
+    public override string Name => RoleName;
 
-    public void ConfigureServices(IServiceCollection services, AgentConfig config)
+    public override string Description => "HAProxy kept in step with the registry; lb pair failover through DNS";
+
+    public override IReadOnlyList<SharedDnsName> DefaultSharedDnsNames => [new LbFailoverConfig().SharedName];
+
+    protected override LbSection ReadSection(ConfigReader section) => LbSection.Read(section);
+
+    protected override void Configure(RoleBuilder role, LbSection lb)
     {
-        _ = config.Lb ?? throw new InvalidOperationException("role lb requires the lb section");
-        services.AddHaproxyBalancer(config);
-        services.AddLbFailover(config);
+        role.AddHaproxyBalancer(lb);
+        role.AddLbFailover(lb);
     }
 }

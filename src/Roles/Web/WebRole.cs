@@ -1,24 +1,37 @@
-using Microsoft.Extensions.DependencyInjection;
+using System.CommandLine;
 using NodeAgent.Configuration;
-using NodeAgent.Deploy;
-using NodeAgent.Health;
 using NodeAgent.Hosting;
-using NodeAgent.WebServer;
+using NodeAgent.Roles.Web.Cli;
+using NodeAgent.Roles.Web.Configuration;
+using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Roles.Web.Health;
+using NodeAgent.Roles.Web.WebServer;
 
 namespace NodeAgent.Roles.Web;
 
 /// <summary>The web role: serves apps, deploys new releases from git/svn on queue nudges, reports its health.</summary>
-public sealed class WebRole : INodeRole
+public sealed class WebRole : NodeRole<WebSection>
 {
-    public string Name => "web";
+    /// <summary>The role's name in user-data and registry keys.</summary>
+    public const string RoleName = "web";
 
-    public string Description => "serves apps; deploys releases on queue messages; HTTP health loop";
+    public override string Name => RoleName;
 
-    public void ConfigureServices(IServiceCollection services, AgentConfig config)
+    public override string Description => "serves apps; deploys releases on queue messages; HTTP health loop";
+
+    public override IEnumerable<Command> CreateCommands(CliContext context) =>
+    [
+        DeployCommand.Create(context),
+        RollbackCommand.Create(context),
+        ReleasesCommand.Create(context),
+    ];
+
+    protected override WebSection ReadSection(ConfigReader section) => WebSection.Read(section);
+
+    protected override void Configure(RoleBuilder role, WebSection web)
     {
-        var web = config.Web ?? throw new InvalidOperationException("role web requires the web section");
-        services.AddDeploys(config);
-        services.AddWebServer(web);
-        services.AddWebHealth(web);
+        role.AddDeploys(web);
+        role.AddWebServer(web);
+        role.AddWebHealth(web);
     }
 }

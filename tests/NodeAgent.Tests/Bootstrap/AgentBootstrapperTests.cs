@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Roles;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Bootstrap;
 
@@ -24,7 +24,7 @@ public sealed class AgentBootstrapperTests
         await using var imds = await ImdsStandIn.StartAsync();
         imds.UserData = UserDataDecoderTests.Gzip(Encoding.UTF8.GetBytes(WebDoc));
         using var client = new ImdsClient(new ImdsOptions { Endpoint = imds.Endpoint, RequestTimeout = TimeSpan.FromSeconds(10), TotalTimeout = TimeSpan.FromSeconds(30) }, NullLogger.Instance);
-        var bootstrapper = new AgentBootstrapper(new ImdsUserDataSource(client, imds.Endpoint), BuiltInRoles.Catalog().Names, new FixedHostFacts(null));
+        var bootstrapper = new AgentBootstrapper(new ImdsUserDataSource(client, imds.Endpoint), BuiltInRoles.Catalog().SectionReaders, new FixedHostFacts(null));
 
         var boot = await bootstrapper.LoadAsync(CancellationToken.None);
 
@@ -41,7 +41,7 @@ public sealed class AgentBootstrapperTests
         using var dir = new TempDir();
         var file = dir.Combine("user-data.yaml");
         await File.WriteAllTextAsync(file, WebDoc);
-        var bootstrapper = new AgentBootstrapper(new FileUserDataSource(file), BuiltInRoles.Catalog().Names, new FixedHostFacts("m-abc"));
+        var bootstrapper = new AgentBootstrapper(new FileUserDataSource(file), BuiltInRoles.Catalog().SectionReaders, new FixedHostFacts("m-abc"));
 
         var ex = await Assert.ThrowsAsync<ConfigException>(() => bootstrapper.LoadAsync(CancellationToken.None));
 
@@ -54,7 +54,7 @@ public sealed class AgentBootstrapperTests
         using var dir = new TempDir();
         var file = dir.Combine("user-data.yaml");
         await File.WriteAllTextAsync(file, WebDoc + "\nnode: {id: web-7, address: 127.0.0.9}\n");
-        var bootstrapper = new AgentBootstrapper(new FileUserDataSource(file), BuiltInRoles.Catalog().Names, new FixedHostFacts("m-abc"));
+        var bootstrapper = new AgentBootstrapper(new FileUserDataSource(file), BuiltInRoles.Catalog().SectionReaders, new FixedHostFacts("m-abc"));
 
         var boot = await bootstrapper.LoadAsync(CancellationToken.None);
 
@@ -66,7 +66,7 @@ public sealed class AgentBootstrapperTests
     [Fact]
     public async Task Load_MissingFile_SaysSo()
     {
-        var bootstrapper = new AgentBootstrapper(new FileUserDataSource("/nonexistent/user-data"), BuiltInRoles.Catalog().Names, new FixedHostFacts(null));
+        var bootstrapper = new AgentBootstrapper(new FileUserDataSource("/nonexistent/user-data"), BuiltInRoles.Catalog().SectionReaders, new FixedHostFacts(null));
 
         var ex = await Assert.ThrowsAsync<UserDataUnavailableException>(() => bootstrapper.LoadAsync(CancellationToken.None));
 

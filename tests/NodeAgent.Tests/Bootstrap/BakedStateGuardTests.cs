@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using NodeAgent.Bootstrap;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Bootstrap;
 

@@ -1,6 +1,7 @@
 using NodeAgent.Cli;
+using NodeAgent.Hosting;
 using NodeAgent.Roles;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Cli;
 

@@ -1,9 +1,10 @@
 using System.Net;
 using System.Text;
 using NodeAgent.Cli;
+using NodeAgent.Hosting;
 using NodeAgent.Registry;
 using NodeAgent.Roles;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Cli;
 

@@ -1,11 +1,14 @@
 using NodeAgent.Configuration;
 using NodeAgent.Roles;
+using NodeAgent.Roles.Lb.Configuration;
+using NodeAgent.Roles.Web.Configuration;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Configuration;
 
 public sealed class UserDataValidationTests
 {
-    private static readonly IReadOnlyCollection<string> Roles = BuiltInRoles.Catalog().Names;
+    private static readonly IReadOnlyCollection<IRoleSectionReader> Roles = BuiltInRoles.Catalog().SectionReaders;
 
     private const string Web = """
         version: 1
@@ -129,8 +132,8 @@ public sealed class UserDataValidationTests
         Assert.Equal(TimeSpan.FromSeconds(20), config.Queue.WaitTime);
         Assert.Equal("DEPLOY_KEY", config.Queue.SigningKey!.Environment);
         Assert.Equal("(secret from $DEPLOY_KEY)", config.Queue.SigningKey.ToString());
-        Assert.Equal(5, config.Web!.KeepReleases);
-        Assert.Equal(RepositoryKind.Git, config.Web.Apps[0].Repository.Kind);
+        Assert.Equal(5, config.Section<WebSection>().KeepReleases);
+        Assert.Equal(RepositoryKind.Git, config.Section<WebSection>().Apps[0].Repository.Kind);
         Assert.Equal(StatusSection.DefaultListen, config.Status.Listen);
     }
 
@@ -145,8 +148,8 @@ public sealed class UserDataValidationTests
         var fromJson = AgentConfigReader.Read(json, "json", Roles);
         var fromYaml = AgentConfigReader.Read(Lb, "yaml", Roles);
 
-        Assert.Equal(fromYaml.Lb!.HttpBind, fromJson.Lb!.HttpBind);
-        Assert.Equal(fromYaml.Lb.Backends[0].App, fromJson.Lb.Backends[0].App);
+        Assert.Equal(fromYaml.Section<LbSection>().HttpBind, fromJson.Section<LbSection>().HttpBind);
+        Assert.Equal(fromYaml.Section<LbSection>().Backends[0].App, fromJson.Section<LbSection>().Backends[0].App);
         Assert.Equal(fromYaml.Aws.Bucket, fromJson.Aws.Bucket);
     }
 
@@ -156,7 +159,7 @@ public sealed class UserDataValidationTests
     [InlineData("db.yaml")]
     public void Read_EveryShippedExample_IsValid(string file)
     {
-        var text = File.ReadAllText(Path.Combine(TestSupport.RepoPaths.Examples, file));
+        var text = File.ReadAllText(Path.Combine(RepoPaths.Examples, file));
 
         var config = AgentConfigReader.Read(text, file, Roles);
 

@@ -1,4 +1,4 @@
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 using Xunit.Abstractions;
 
 namespace NodeAgent.Tests.Dns;

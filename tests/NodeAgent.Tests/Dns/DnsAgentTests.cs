@@ -5,7 +5,7 @@ using System.Text.Json;
 using NodeAgent.Dns;
 using NodeAgent.Dns.Failover;
 using NodeAgent.Registry;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 using Xunit.Abstractions;
 
 namespace NodeAgent.Tests.Dns;

@@ -1,12 +1,13 @@
 using NodeAgent.Configuration;
 using NodeAgent.Roles;
+using NodeAgent.Roles.Lb.Configuration;
 
 namespace NodeAgent.Tests.Dns;
 
 /// <summary>User-data validation of the dns section and the lb failover settings.</summary>
 public sealed class DnsConfigTests
 {
-    private static readonly IReadOnlyCollection<string> Roles = BuiltInRoles.Catalog().Names;
+    private static readonly IReadOnlyCollection<IRoleSectionReader> Roles = BuiltInRoles.Catalog().SectionReaders;
 
     private const string Lb = """
         version: 1
@@ -61,6 +62,6 @@ public sealed class DnsConfigTests
         Assert.Equal(TimeSpan.FromSeconds(60), config.Dns.CheckInterval);
         Assert.Equal(TimeSpan.FromSeconds(5), config.Dns.Timeout);
         Assert.Equal(53, config.Dns.Rfc2136!.Port);
-        Assert.Equal("lb", config.Lb!.Failover.Name);
+        Assert.Equal("lb", config.Section<LbSection>().Failover.Name);
     }
 }

@@ -2,6 +2,8 @@ using System.Net;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Dns;
+using NodeAgent.Roles.Lb;
+using NodeAgent.Roles.Lb.Configuration;
 
 namespace NodeAgent.Tests.Dns;
 
@@ -24,6 +26,11 @@ public sealed class DnsNamesTests
             Cluster = "c",
             Aws = new AwsSection { Region = "us-east-1", Bucket = "unused" },
             Dns = new DnsSection { Zone = "shop.internal", Provider = DnsProviderKind.Exec, RecordName = configured },
+
+            // An lb node always has its section; with failover on (the default) it claims the shared label "lb".
+            RoleSection = role == LbRole.RoleName
+                ? new LbSection { HttpBind = new IPEndPoint(IPAddress.Loopback, 80), AllowedNetworks = [], Backends = [] }
+                : null,
         };
         var identity = new NodeIdentity { Cluster = "c", Role = role, NodeId = nodeId, InstanceId = "i", Address = IPAddress.Loopback, Source = "t" };
 

@@ -6,7 +6,7 @@ using NodeAgent.Dns;
 using NodeAgent.Dns.Registration;
 using NodeAgent.Registry;
 using NodeAgent.Status;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 using Prometheus;
 
 namespace NodeAgent.Tests.Dns;

@@ -4,7 +4,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Dns;
 using NodeAgent.Dns.Exec;
 using NodeAgent.Processes;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Dns;
 

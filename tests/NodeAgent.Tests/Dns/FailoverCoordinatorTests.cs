@@ -3,7 +3,8 @@ using Microsoft.Extensions.Time.Testing;
 using NodeAgent.Configuration;
 using NodeAgent.Dns;
 using NodeAgent.Dns.Failover;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Roles.Lb.Configuration;
+using NodeAgent.Testing;
 using Prometheus;
 
 namespace NodeAgent.Tests.Dns;

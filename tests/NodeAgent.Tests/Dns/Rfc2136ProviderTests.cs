@@ -3,7 +3,7 @@ using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
 using NodeAgent.Dns;
 using NodeAgent.Dns.Rfc2136;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Dns;
 

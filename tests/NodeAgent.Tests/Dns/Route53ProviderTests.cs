@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NodeAgent.Configuration;
 using NodeAgent.Dns;
 using NodeAgent.Dns.Route53;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Dns;
 

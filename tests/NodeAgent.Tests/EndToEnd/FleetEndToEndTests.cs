@@ -1,7 +1,8 @@
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using NodeAgent.Aws;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
+using NodeAgent.Testing.Fleet;
 using Xunit.Abstractions;
 
 namespace NodeAgent.Tests.EndToEnd;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Install;
 

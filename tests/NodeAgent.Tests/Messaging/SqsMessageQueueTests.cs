@@ -1,5 +1,5 @@
 using NodeAgent.Messaging;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Messaging;
 

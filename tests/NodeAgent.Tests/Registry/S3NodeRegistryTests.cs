@@ -2,7 +2,7 @@ using System.Net;
 using NodeAgent.Configuration;
 using NodeAgent.Registry;
 using NodeAgent.Storage;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Registry;
 

@@ -5,8 +5,9 @@ using Microsoft.Extensions.Hosting;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
 using NodeAgent.Roles;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Status;
 
@@ -21,9 +22,9 @@ public sealed class StatusServerTests
         var address = LoopbackPorts.NextAddress();
         var file = UserDataFiles.Web(stack, bucket, dir, "hz", "web-1", address);
         var roles = BuiltInRoles.Catalog();
-        var boot = await new AgentBootstrapper(new FileUserDataSource(file), roles.Names, new LinuxHostFacts()).LoadAsync(CancellationToken.None);
+        var boot = await new AgentBootstrapper(new FileUserDataSource(file), roles.SectionReaders, new LinuxHostFacts()).LoadAsync(CancellationToken.None);
         var gate = new TaskCompletionSource();
-        using var host = AgentHost.Build(boot, roles.Get("web"), new AgentRunOptions { Output = TextWriter.Null },
+        using var host = AgentHost.Build(boot, roles, new AgentRunOptions { Output = TextWriter.Null },
             services => services.AddSingleton<IStartupTask>(new GatedTask(gate.Task)));
         using var http = new HttpClient();
         var url = $"http://{address}:9780/healthz";
@@ -50,8 +51,8 @@ public sealed class StatusServerTests
         var address = LoopbackPorts.NextAddress();
         var file = UserDataFiles.Web(stack, bucket, dir, "mx", "web-1", address);
         var roles = BuiltInRoles.Catalog();
-        var boot = await new AgentBootstrapper(new FileUserDataSource(file), roles.Names, new LinuxHostFacts()).LoadAsync(CancellationToken.None);
-        using var host = AgentHost.Build(boot, roles.Get("web"), new AgentRunOptions { Output = TextWriter.Null });
+        var boot = await new AgentBootstrapper(new FileUserDataSource(file), roles.SectionReaders, new LinuxHostFacts()).LoadAsync(CancellationToken.None);
+        using var host = AgentHost.Build(boot, roles, new AgentRunOptions { Output = TextWriter.Null });
         using var http = new HttpClient();
 
         await host.StartAsync();

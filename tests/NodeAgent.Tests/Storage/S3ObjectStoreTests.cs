@@ -1,6 +1,6 @@
 using System.Text;
 using NodeAgent.Storage;
-using NodeAgent.Tests.TestSupport;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Storage;
 

@@ -9,8 +9,9 @@ using NodeAgent.Status;
 namespace NodeAgent.Dns.Failover;
 
 /// <summary>
-/// The lb pair's claim on the shared name (<c>lb.&lt;zone&gt;</c>). One round (<see cref="RunOnceAsync"/>, every
-/// <c>lb.failover.interval</c>) reads the name's A and TXT records and then:
+/// A claim on a shared name (the lb pair's <c>lb.&lt;zone&gt;</c>), with the settings of the role that owns it
+/// (<see cref="SharedNameClaimSettings"/>). One round (<see cref="RunOnceAsync"/>, every interval) reads the name's A and
+/// TXT records and then:
 /// <list type="bullet">
 /// <item>the name is free: claim it, conditional on "name not in use" (epoch = highest seen + 1);</item>
 /// <item>this node owns the lease: it is active; renew the lease when half of it has run, conditional on the exact
@@ -36,7 +37,7 @@ public sealed partial class FailoverCoordinator
     private readonly DnsMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly LbFailoverConfig _settings;
+    private readonly SharedNameClaimSettings _settings;
     private readonly int _ttl;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _failedProbes;
@@ -48,6 +49,7 @@ public sealed partial class FailoverCoordinator
     public FailoverCoordinator(
         IDnsProvider provider,
         IHolderProbe probe,
+        SharedNameClaimSettings settings,
         AgentConfig config,
         NodeIdentity identity,
         INodeAddressSource addresses,
@@ -57,8 +59,8 @@ public sealed partial class FailoverCoordinator
         TimeProvider time,
         ILogger<FailoverCoordinator> logger)
     {
-        var dns = config.Dns ?? throw new InvalidOperationException("lb failover needs the dns section");
-        _settings = config.Lb?.Failover ?? throw new InvalidOperationException("lb failover needs the lb section");
+        var dns = config.Dns ?? throw new InvalidOperationException("a shared name claim needs the dns section");
+        _settings = settings;
         _provider = provider;
         _probe = probe;
         _identity = identity;
@@ -69,7 +71,7 @@ public sealed partial class FailoverCoordinator
         _time = time;
         _logger = logger;
         _ttl = dns.Ttl;
-        Name = DnsNames.Fqdn(_settings.Name, dns.Zone);
+        Name = DnsNames.Fqdn(_settings.Label, dns.Zone);
     }
 
     /// <summary>The shared name, e.g. <c>lb.shop.internal</c>.</summary>

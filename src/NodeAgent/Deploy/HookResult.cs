@@ -1,4 +1,0 @@
-namespace NodeAgent.Deploy;
-
-/// <summary>How a hook ended: success, the tail of its output, and why it failed.</summary>
-public sealed record HookResult(bool Succeeded, string Output, string? Failure);

@@ -1,4 +1,0 @@
-using NodeAgent.Cli;
-using NodeAgent.Roles;
-
-return await NodeAgentCli.RunAsync(args, new CliContext(BuiltInRoles.Catalog(), Console.Out, Console.Error));

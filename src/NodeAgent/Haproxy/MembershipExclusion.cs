@@ -1,4 +1,0 @@
-namespace NodeAgent.Haproxy;
-
-/// <summary>A registry object that will not become an HAProxy server, and why (logged once per object and reason).</summary>
-public sealed record MembershipExclusion(string Key, string Reason);

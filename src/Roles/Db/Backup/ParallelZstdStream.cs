@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+
+namespace NodeAgent.Roles.Db.Backup;
+
+/// <summary>
+/// A write-only stream that compresses fixed-size blocks on several threads (<see cref="ZstdBlockCompressor"/>: native
+/// libzstd, else the managed port) and writes them, in order, as independent zstd frames (each with its content
+/// checksum) to <paramref name="inner"/>. Concatenated frames are one valid zstd stream, so any zstd reader decompresses
+/// it. Dispose (or <see cref="DisposeAsync"/>) to flush the last block.
+/// </summary>
+public sealed class ParallelZstdStream(Stream inner, int level, int workers, int blockSize = ParallelZstdStream.DefaultBlockSize) : Stream
+{
+    public const int DefaultBlockSize = 4 << 20;
+
+    private readonly Queue<Task<byte[]>> _pending = new();
+    private readonly ConcurrentBag<ZstdBlockCompressor> _compressors = [];
+    private byte[] _block = ArrayPool<byte>.Shared.Rent(blockSize);
+    private int _filled;
+    private bool _finished;
+
+    public override bool CanRead => false;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => true;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override void Write(byte[] buffer, int offset, int count)
+        => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        => WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_finished, this);
+        while (buffer.Length > 0)
+        {
+            var n = Math.Min(blockSize - _filled, buffer.Length);
+            buffer[..n].CopyTo(_block.AsMemory(_filled));
+            _filled += n;
+            buffer = buffer[n..];
+            if (_filled == blockSize)
+            {
+                await DispatchAsync(cancellationToken);
+            }
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (!_finished)
+        {
+            _finished = true;
+            if (_filled > 0)
+            {
+                await DispatchAsync(CancellationToken.None);
+            }
+
+            while (_pending.Count > 0)
+            {
+                await WriteNextAsync(CancellationToken.None);
+            }
+
+            ArrayPool<byte>.Shared.Return(_block);
+            foreach (var compressor in _compressors)
+            {
+                compressor.Dispose();
+            }
+        }
+
+        await base.DisposeAsync();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing && !_finished)
+        {
+            DisposeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    private async Task DispatchAsync(CancellationToken cancellationToken)
+    {
+        var block = _block;
+        var length = _filled;
+        _pending.Enqueue(Task.Run(() => CompressBlock(block, length), cancellationToken));
+        _block = ArrayPool<byte>.Shared.Rent(blockSize);
+        _filled = 0;
+        // Up to two blocks per worker queued, so the producer keeps reading while every worker is busy.
+        while (_pending.Count >= Math.Max(1, 2 * workers))
+        {
+            await WriteNextAsync(cancellationToken);
+        }
+    }
+
+    private async Task WriteNextAsync(CancellationToken cancellationToken)
+    {
+        var frame = await _pending.Dequeue();
+        await inner.WriteAsync(frame, cancellationToken);
+    }
+
+    private byte[] CompressBlock(byte[] block, int length)
+    {
+        if (!_compressors.TryTake(out var compressor))
+        {
+            compressor = new ZstdBlockCompressor(level);
+        }
+
+        try
+        {
+            return compressor.Compress(block.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+            _compressors.Add(compressor);
+        }
+    }
+}

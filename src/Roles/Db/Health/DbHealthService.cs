@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Configuration;
+using NodeAgent.Hosting;
+using NodeAgent.Lifecycle;
+using NodeAgent.Registry;
+using NodeAgent.Roles.Db.Configuration;
+using NodeAgent.Roles.Db.Postgres;
+using NodeAgent.Status;
+using Prometheus;
+
+namespace NodeAgent.Roles.Db.Health;
+
+/// <summary>
+/// The db health loop: every <c>db.health_interval</c>, connect and <c>SELECT 1</c> within <c>db.health_timeout</c>
+/// (readiness check <c>db</c>), and on PostgreSQL read <c>pg_stat_archiver</c> (readiness check <c>db-archiver</c>: not
+/// ready while the latest archive attempt failed). Both are on /healthz and /metrics. The database's answer is also the
+/// node's health in the registry (<c>healthy</c>/<c>unhealthy</c>), as a web node's checks are.
+/// </summary>
+public sealed partial class DbHealthService : BackgroundService
+{
+    public const string CheckName = "db";
+    public const string ArchiverCheckName = "db-archiver";
+
+    private readonly IDbPing _ping;
+    private readonly PostgresClient? _archiver;
+    private readonly DbSection _config;
+    private readonly ReadinessState _readiness;
+    private readonly TimeProvider _time;
+    private readonly ILogger<DbHealthService> _logger;
+    private readonly Gauge _up;
+    private readonly Gauge _latency;
+    private readonly Gauge _archived;
+    private readonly Gauge _failed;
+    private readonly Gauge _failing;
+    private readonly Gauge _lastArchived;
+    private readonly NodeStatusBoard? _board;
+    private bool? _wasUp;
+
+    public DbHealthService(IDbPing ping, PostgresClient? archiver, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
+        NodeStatusBoard? board = null)
+    {
+        _board = board;
+        _ping = ping;
+        _archiver = archiver;
+        _config = config;
+        _readiness = readiness;
+        _time = time;
+        _logger = logger;
+        _up = metrics.CreateGauge("nodeagent_db_up", "1 when the database answered SELECT 1 in time.");
+        _latency = metrics.CreateGauge("nodeagent_db_ping_seconds", "How long connect + SELECT 1 took.");
+        _archived = metrics.CreateGauge("nodeagent_pg_archiver_archived_count", "pg_stat_archiver.archived_count.");
+        _failed = metrics.CreateGauge("nodeagent_pg_archiver_failed_count", "pg_stat_archiver.failed_count.");
+        _failing = metrics.CreateGauge("nodeagent_pg_archiver_failing", "1 while the latest archive_command attempt failed.");
+        _lastArchived = metrics.CreateGauge("nodeagent_pg_archiver_last_archived_timestamp_seconds", "pg_stat_archiver.last_archived_time, Unix time.");
+    }
+
+    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_config.HealthTimeout);
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            await _ping.PingAsync(timeout.Token);
+            _latency.Set(clock.Elapsed.TotalSeconds);
+            _up.Set(1);
+            _readiness.Set(CheckName, true, $"{_ping.Engine} answered in {clock.Elapsed.TotalMilliseconds:0} ms");
+            _board?.SetHealth(NodeHealth.Healthy);
+            if (_wasUp == false)
+            {
+                LogRecovered(_logger, _ping.Engine);
+            }
+
+            _wasUp = true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _up.Set(0);
+            var why = timeout.IsCancellationRequested ? $"no answer within {_config.HealthTimeout.TotalSeconds:0.#} s" : ex.Message;
+            _readiness.Set(CheckName, false, $"{_ping.Engine}: {why}");
+            _board?.SetHealth(NodeHealth.Unhealthy);
+            if (_wasUp != false)
+            {
+                LogDown(_logger, _ping.Engine, ex);
+            }
+
+            _wasUp = false;
+            return;
+        }
+
+        if (_archiver is not null)
+        {
+            var status = await _archiver.ArchiverAsync(timeout.Token);
+            _archived.Set(status.ArchivedCount);
+            _failed.Set(status.FailedCount);
+            _failing.Set(status.Failing ? 1 : 0);
+            if (status.LastArchivedTime is { } at)
+            {
+                _lastArchived.Set(at.ToUnixTimeMilliseconds() / 1000.0);
+            }
+
+            var detail = status.ArchiveMode == "off" ? "archive_mode is off: no WAL is archived"
+                : status.Failing ? $"archive_command failing since {status.LastFailedTime:u} on {status.LastFailedWal} ({status.FailedCount} failures)"
+                : $"{status.ArchivedCount} archived, last {status.LastArchivedWal ?? "none yet"}";
+            _readiness.Set(ArchiverCheckName, !status.Failing && status.ArchiveMode != "off", detail);
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                _readiness.Set(ArchiverCheckName, false, $"cannot read pg_stat_archiver: {ex.Message}");
+                LogArchiverFailed(_logger, ex);
+            }
+
+            try
+            {
+                await Task.Delay(LoopBackoff.Splay(_config.HealthInterval), _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 6300, Level = LogLevel.Warning, Message = "{Engine} health check failing")]
+    private static partial void LogDown(ILogger logger, string engine, Exception exception);
+
+    [LoggerMessage(EventId = 6301, Level = LogLevel.Information, Message = "{Engine} answers again")]
+    private static partial void LogRecovered(ILogger logger, string engine);
+
+    [LoggerMessage(EventId = 6302, Level = LogLevel.Warning, Message = "Reading pg_stat_archiver failed")]
+    private static partial void LogArchiverFailed(ILogger logger, Exception exception);
+}

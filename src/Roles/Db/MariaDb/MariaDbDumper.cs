@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Configuration;
+using NodeAgent.Processes;
+using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Configuration;
+using NodeAgent.Storage;
+
+namespace NodeAgent.Roles.Db.MariaDb;
+
+/// <summary>
+/// A logical dump streamed to S3 with no local file: <c>mariadb-dump --single-transaction</c> writes SQL to our pipe,
+/// which is hashed, zstd-compressed and uploaded as the parts of one multipart object as it arrives. With binary
+/// logging on, the dump also flushes the logs and records its binlog position (<c>--master-data=2</c>), so every
+/// binlog before that position is closed and can be shipped. The manifest is written last.
+/// </summary>
+public sealed partial class MariaDbDumper(
+    IObjectStore store, MariaDbLayout layout, MariaDbClient client, IProcessRunner processes, MariaDbConfig config, int compressionLevel, TimeProvider time, ILogger logger)
+{
+    public async Task<DumpManifest> RunAsync(CancellationToken cancellationToken)
+    {
+        var facts = await client.FactsAsync(cancellationToken);
+        var id = BackupIds.New(time);
+        var started = time.GetUtcNow();
+        var partSize = PartSizePolicy.Initial(facts.DataBytes);
+        List<string> args =
+        [
+            .. MariaDbCommandLine.Connection(config),
+            "--single-transaction", "--quick", "--routines", "--events", "--triggers", "--hex-blob", "--default-character-set=utf8mb4",
+        ];
+        if (facts.BinlogEnabled)
+        {
+            args.AddRange(["--master-data=2", "--flush-logs"]);
+        }
+
+        args.AddRange(config.Databases.Count == 0 ? ["--all-databases"] : ["--databases", .. config.Databases]);
+
+        HashingStream sql;
+        ObjectInfo stored;
+        string storedSha;
+        int parts;
+        await using (var upload = new MultipartUploadStream(
+            await store.StartMultipartUploadAsync(layout.Dump(id), new PutOptions { ContentType = "application/zstd" }, cancellationToken),
+            partSize, inFlight: 2, cancellationToken))
+        {
+            var compressor = ZstdCodec.CompressTo(upload, compressionLevel);
+            sql = new HashingStream(compressor, leaveOpen: true, captureHead: 64 * 1024);
+            await processes.RunAsync(new ProcessSpec(Path.Combine(config.BinDir, "mariadb-dump"), args)
+            {
+                Environment = MariaDbCommandLine.Environment(config),
+                StandardOutput = sql,
+            }, cancellationToken);
+            await compressor.DisposeAsync();
+            stored = await upload.CompleteAsync(cancellationToken);
+            storedSha = upload.Sha256Hex;
+            parts = upload.Parts;
+        }
+
+        var head = Encoding.UTF8.GetString(sql.Head);
+        var position = BinlogPosition().Match(head);
+        if (!head.Contains("-- MariaDB dump", StringComparison.Ordinal) && !head.Contains("-- MySQL dump", StringComparison.Ordinal))
+        {
+            throw new InvalidDataException("mariadb-dump output does not start with a dump header");
+        }
+
+        var manifest = new DumpManifest
+        {
+            Id = id,
+            StartTime = started,
+            StopTime = time.GetUtcNow(),
+            Databases = config.Databases,
+            BinlogFile = position.Success ? position.Groups[1].Value : null,
+            BinlogPosition = position.Success ? long.Parse(position.Groups[2].Value, CultureInfo.InvariantCulture) : null,
+            SqlBytes = sql.BytesSeen,
+            SqlSha256 = sql.Sha256Hex,
+            StoredBytes = stored.Size,
+            StoredSha256 = storedSha,
+            Parts = parts,
+            CompressionLevel = compressionLevel,
+            ServerVersion = facts.Version,
+        };
+        await sql.DisposeAsync();
+        await store.PutAsync(layout.Manifest(id), manifest.ToJsonBytes(), new PutOptions { ContentType = "application/json" }, cancellationToken);
+        LogDumped(logger, id, manifest.SqlBytes, manifest.StoredBytes, manifest.BinlogFile, manifest.BinlogPosition);
+        return manifest;
+    }
+
+    [GeneratedRegex("MASTER_LOG_FILE='([^']+)',\\s*MASTER_LOG_POS=([0-9]+)")]
+    private static partial Regex BinlogPosition();
+
+    [LoggerMessage(EventId = 6200, Level = LogLevel.Information, Message = "Dump {Id} complete: {SqlBytes} bytes of SQL, {StoredBytes} stored, binlog {File}:{Position}")]
+    private static partial void LogDumped(ILogger logger, string id, long sqlBytes, long storedBytes, string? file, long? position);
+}

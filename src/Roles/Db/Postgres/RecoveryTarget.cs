@@ -1,0 +1,66 @@
+using System.Globalization;
+
+namespace NodeAgent.Roles.Db.Postgres;
+
+/// <summary>Where recovery stops: the end of the archived WAL, a time, a WAL location, or as soon as the backup is consistent.</summary>
+public sealed record RecoveryTarget
+{
+    private RecoveryTarget(string kind, DateTimeOffset? time, Lsn? lsn)
+    {
+        Kind = kind;
+        Time = time;
+        Lsn = lsn;
+    }
+
+    public string Kind { get; }
+
+    public DateTimeOffset? Time { get; }
+
+    public Lsn? Lsn { get; }
+
+    public static RecoveryTarget Latest { get; } = new("latest", null, null);
+
+    public static RecoveryTarget Immediate { get; } = new("immediate", null, null);
+
+    public static RecoveryTarget AtTime(DateTimeOffset time) => new("time", time, null);
+
+    public static RecoveryTarget AtLsn(Lsn lsn) => new("lsn", null, lsn);
+
+    /// <summary>Settings for postgresql.auto.conf, besides restore_command.</summary>
+    public IEnumerable<(string Name, string Value)> Settings()
+    {
+        switch (Kind)
+        {
+            case "time":
+                yield return ("recovery_target_time", Time!.Value.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff'+00'", CultureInfo.InvariantCulture));
+                break;
+            case "lsn":
+                yield return ("recovery_target_lsn", Lsn!.Value.ToString());
+                break;
+            case "immediate":
+                yield return ("recovery_target", "immediate");
+                break;
+        }
+
+        yield return ("recovery_target_timeline", "latest");
+        if (Kind != "latest")
+        {
+            yield return ("recovery_target_action", "promote");
+        }
+    }
+
+    /// <summary>Whether <paramref name="backup"/> ended before this target, so recovery from it can reach the target.</summary>
+    public bool CanStartFrom(BaseBackupManifest backup) => Kind switch
+    {
+        "time" => backup.StopTime <= Time!.Value,
+        "lsn" => backup.Stop <= Lsn!.Value,
+        _ => true,
+    };
+
+    public override string ToString() => Kind switch
+    {
+        "time" => $"time {Time!.Value.ToUniversalTime():yyyy-MM-ddTHH:mm:ss.ffffffZ}",
+        "lsn" => $"lsn {Lsn}",
+        _ => Kind,
+    };
+}

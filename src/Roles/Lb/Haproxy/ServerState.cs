@@ -1,0 +1,28 @@
+namespace NodeAgent.Roles.Lb.Haproxy;
+
+/// <summary>One line of <c>show servers state</c>: a server as the running HAProxy has it.</summary>
+public sealed record ServerState(
+    string Backend,
+    string Name,
+    int Id,
+    string Address,
+    int Port,
+    int OperationalState,
+    int AdminState)
+{
+    /// <summary>SRV_ST_STOPPED: the server is down.</summary>
+    public const int Stopped = 0;
+
+    /// <summary>Forced maintenance (FMAINT), inherited (IMAINT), from config (CMAINT) or resolution (RMAINT).</summary>
+    public bool InMaintenance => (AdminState & (0x01 | 0x02 | 0x04 | 0x20)) != 0;
+
+    /// <summary>Forced (FDRAIN) or inherited (IDRAIN) drain.</summary>
+    public bool Draining => (AdminState & (0x08 | 0x10)) != 0;
+
+    public bool IsDown => OperationalState == Stopped;
+
+    public string? App => HaproxyServer.AppOf(Backend);
+
+    /// <summary>up, down, drain or maint.</summary>
+    public string Describe() => InMaintenance ? "maint" : Draining ? "drain" : IsDown ? "down" : "up";
+}

@@ -1,0 +1,186 @@
+using LibGit2Sharp;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Configuration;
+using NodeAgent.Roles.Web.Configuration;
+using LogLevel = Microsoft.Extensions.Logging.LogLevel;
+
+namespace NodeAgent.Roles.Web.Checkout;
+
+/// <summary>
+/// git through libgit2. Each app has a persistent bare mirror under the state dir; a deploy fetches only what is new
+/// into it (and skips the fetch when an exact commit is already there), then lets libgit2 write the commit's tree into
+/// the release dir through a throwaway index, so the release gets no <c>.git</c>.
+/// Callers serialise use of one app's mirror (the per-app deploy lock).
+/// </summary>
+public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string scratchDir, ILogger logger) : ISourceCheckout
+{
+    private static readonly string[] RefSpecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+
+    public string MirrorPath { get; } = mirrorPath;
+
+    public Task<ResolvedRevision> ResolveAsync(string? revision, CancellationToken cancellationToken)
+        => Task.Run(() => Resolve(revision ?? app.Repository.DefaultRef ?? "main", cancellationToken), cancellationToken);
+
+    public Task ExportAsync(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
+        => Task.Run(() => Export(revision, directory, cancellationToken), cancellationToken);
+
+    private ResolvedRevision Resolve(string revision, CancellationToken cancellationToken)
+    {
+        using var repo = OpenMirror();
+        var exact = revision.Length == 40 && RevisionSyntax.IsCommitId(revision);
+        if (!(exact && repo.ObjectDatabase.Contains(new ObjectId(revision))))
+        {
+            Fetch(repo, cancellationToken);
+        }
+        else
+        {
+            LogFetchSkipped(logger, app.Name, revision);
+        }
+
+        var commit = Find(repo, revision)
+            ?? throw new RevisionNotFoundException(app.Name, revision, "no branch, tag or commit of that name after fetching");
+        return new ResolvedRevision(revision, commit.Sha, commit.Sha[..12]);
+    }
+
+    private void Export(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(scratchDir);
+        var index = Path.Combine(scratchDir, $"{app.Name}-{Guid.NewGuid():N}.index");
+        try
+        {
+            using var repo = new Repository(MirrorPath, new RepositoryOptions { WorkingDirectoryPath = directory, IndexPath = index });
+            cancellationToken.ThrowIfCancellationRequested();
+            repo.CheckoutPaths(revision.Id, ["*"], new CheckoutOptions { CheckoutModifiers = CheckoutModifiers.Force });
+        }
+        finally
+        {
+            File.Delete(index);
+        }
+
+        if (Directory.Exists(Path.Combine(directory, ".git")) || File.Exists(Path.Combine(directory, ".git")))
+        {
+            throw new InvalidOperationException($"checkout of {revision.Id} left a .git in {directory}");
+        }
+    }
+
+    private Repository OpenMirror()
+    {
+        if (Directory.Exists(MirrorPath))
+        {
+            RemoveStaleLocks();
+            if (!Repository.IsValid(MirrorPath))
+            {
+                LogMirrorRebuilt(logger, app.Name, MirrorPath);
+                Directory.Delete(MirrorPath, recursive: true);
+            }
+        }
+
+        if (!Directory.Exists(MirrorPath))
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(MirrorPath)!);
+            Repository.Init(MirrorPath, isBare: true);
+        }
+
+        var repo = new Repository(MirrorPath);
+        var origin = repo.Network.Remotes["origin"];
+        if (origin is null)
+        {
+            repo.Network.Remotes.Add("origin", app.Repository.Url, RefSpecs[0]);
+        }
+        else if (origin.Url != app.Repository.Url)
+        {
+            repo.Network.Remotes.Update("origin", r => r.Url = app.Repository.Url);
+        }
+
+        return repo;
+    }
+
+    /// <summary>A kill -9 during a fetch can leave lock files; only this agent (holding the deploy lock) uses the mirror.</summary>
+    private void RemoveStaleLocks()
+    {
+        foreach (var file in Directory.EnumerateFiles(MirrorPath, "*.lock", SearchOption.AllDirectories))
+        {
+            File.Delete(file);
+        }
+    }
+
+    private void Fetch(Repository repo, CancellationToken cancellationToken)
+    {
+        var options = new FetchOptions
+        {
+            Prune = true,
+            TagFetchMode = TagFetchMode.All,
+            OnTransferProgress = _ => !cancellationToken.IsCancellationRequested,
+        };
+        if (app.Repository.Username is { } user)
+        {
+            var password = app.Repository.Password;
+            options.CredentialsProvider = (_, _, _) => new UsernamePasswordCredentials
+            {
+                Username = user,
+                Password = password?.Reveal() ?? string.Empty,
+            };
+        }
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            Commands.Fetch(repo, "origin", RefSpecs, options, "nodeagent fetch");
+        }
+        catch (LibGit2SharpException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+
+        LogFetched(logger, app.Name, clock.ElapsedMilliseconds);
+    }
+
+    private static Commit? Find(Repository repo, string revision)
+    {
+        string[] candidates = revision.StartsWith("refs/", StringComparison.Ordinal)
+            ? [revision]
+            : [$"refs/heads/{revision}", $"refs/tags/{revision}"];
+        foreach (var name in candidates)
+        {
+            if (repo.Refs[name] is { } reference && reference.ResolveToDirectReference()?.Target is { } target)
+            {
+                return PeelToCommit(target);
+            }
+        }
+
+        if (RevisionSyntax.IsCommitId(revision))
+        {
+            try
+            {
+                return repo.Lookup(revision) is { } found ? PeelToCommit(found) : null;
+            }
+            catch (AmbiguousSpecificationException)
+            {
+                return null;
+            }
+        }
+
+        return null;
+    }
+
+    private static Commit? PeelToCommit(GitObject target)
+    {
+        try
+        {
+            return target.Peel<Commit>();
+        }
+        catch (LibGit2SharpException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Information, Message = "App {App}: fetched into the mirror in {ElapsedMs} ms")]
+    private static partial void LogFetched(ILogger logger, string app, long elapsedMs);
+
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Debug, Message = "App {App}: commit {Commit} is already in the mirror; no fetch")]
+    private static partial void LogFetchSkipped(ILogger logger, string app, string commit);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "App {App}: mirror {Path} is not a valid repository; rebuilding it")]
+    private static partial void LogMirrorRebuilt(ILogger logger, string app, string path);
+}

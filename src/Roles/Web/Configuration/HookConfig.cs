@@ -1,0 +1,26 @@
+using System.Text.RegularExpressions;
+using NodeAgent.Configuration;
+
+namespace NodeAgent.Roles.Web.Configuration;
+
+/// <summary>
+/// A command run by the agent: an argument list (never a shell string), a timeout and extra environment. The first
+/// item is the program; it is resolved on PATH if it is not absolute.
+/// </summary>
+public sealed record HookConfig
+{
+    public required IReadOnlyList<string> Command { get; init; }
+
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    private static readonly Regex EnvName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.Compiled);
+
+    public static HookConfig Read(ConfigReader r) => new()
+    {
+        Command = r.StringList("command", required: true, max: 256),
+        Timeout = r.Duration("timeout", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromHours(6)),
+        Environment = r.StringMap("env", EnvName, "an environment variable name"),
+    };
+}

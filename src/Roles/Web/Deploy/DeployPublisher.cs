@@ -1,0 +1,207 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Messaging;
+using NodeAgent.Registry;
+using NodeAgent.Storage;
+
+namespace NodeAgent.Roles.Web.Deploy;
+
+/// <summary>
+/// The publisher side of a deploy (<c>nodeagent deploy</c>): claims the next cluster-wide sequence, writes the app's
+/// desired release to S3, then sends a <c>deploy</c> nudge to the queue of every live node that serves the app.
+/// S3 stays the truth: a node that misses its message catches up at its next safety poll or boot.
+/// </summary>
+/// <remarks>
+/// Sequence allocation: the next number after max(hint, current desired) is claimed by creating
+/// <c>deployments/&lt;seq&gt;.json</c> with If-None-Match; the desired record is replaced with If-Match on the ETag
+/// read. Both are read back and checked for this publish's nonce, which catches most races on stores that ignore
+/// conditional writes (fauxqs); docs/deploys.md describes the window that remains there.
+/// </remarks>
+public sealed partial class DeployPublisher(
+    IObjectStore store,
+    INodeRegistry registry,
+    MessagePublisher messages,
+    TimeProvider time,
+    ILogger<DeployPublisher> logger)
+{
+    private const int MaxAttempts = 20;
+    private readonly DesiredStateStore _desired = new(store);
+
+    public async Task<PublishResult> PublishAsync(string cluster, string app, string? revision, string publishedBy, CancellationToken cancellationToken)
+    {
+        var nonce = Guid.NewGuid().ToString("N");
+        var publishedAt = time.GetUtcNow();
+        var (current, _) = await _desired.ReadAsync(cluster, app, cancellationToken);
+        var record = await ClaimSequenceAsync(cluster, app, revision, publishedBy, nonce, publishedAt, current?.Sequence ?? 0, cancellationToken);
+        var desired = new DesiredRelease
+        {
+            Cluster = cluster,
+            App = app,
+            Sequence = record.Sequence,
+            Revision = revision,
+            PublishedAt = publishedAt,
+            PublishedBy = publishedBy,
+            Nonce = nonce,
+        };
+        await WriteDesiredAsync(desired, cancellationToken);
+        LogDesiredWritten(logger, app, desired.Sequence, revision ?? "(default ref)");
+
+        var (targets, unreached) = await FanOutAsync(cluster, new DeployMessage(app, revision, desired.Sequence), cancellationToken);
+        await store.PutAsync(
+            DeployKeys.Deployment(cluster, record.Sequence),
+            DeployJson.Serialize(record with { Targets = targets, Unreached = unreached, FannedOutAt = time.GetUtcNow() }),
+            new PutOptions { ContentType = "application/json" },
+            cancellationToken);
+        return new PublishResult(desired.Sequence, desired, targets, unreached);
+    }
+
+    private async Task<DeploymentRecord> ClaimSequenceAsync(
+        string cluster, string app, string? revision, string publishedBy, string nonce, DateTimeOffset now, long floor, CancellationToken cancellationToken)
+    {
+        var candidate = Math.Max(floor, await ReadHintAsync(cluster, cancellationToken)) + 1;
+        for (var attempt = 0; attempt < MaxAttempts * 5; attempt++, candidate++)
+        {
+            var key = DeployKeys.Deployment(cluster, candidate);
+            if (await store.HeadAsync(key, cancellationToken) is not null)
+            {
+                continue;
+            }
+
+            var record = new DeploymentRecord
+            {
+                Cluster = cluster,
+                App = app,
+                Sequence = candidate,
+                Revision = revision,
+                PublishedAt = now,
+                PublishedBy = publishedBy,
+                Nonce = nonce,
+            };
+            try
+            {
+                await store.PutAsync(key, DeployJson.Serialize(record), new PutOptions { ContentType = "application/json", IfNoneMatch = true }, cancellationToken);
+            }
+            catch (PreconditionFailedException)
+            {
+                continue;
+            }
+
+            var back = await store.GetAsync(key, cancellationToken);
+            if (back is null || DeployJson.Parse<DeploymentRecord>(back.Content).Value?.Nonce != nonce)
+            {
+                LogClaimLost(logger, candidate);
+                continue;
+            }
+
+            await store.PutAsync(
+                DeployKeys.SequenceHint(cluster),
+                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, long> { ["sequence"] = candidate }),
+                new PutOptions { ContentType = "application/json" },
+                cancellationToken);
+            return record;
+        }
+
+        throw new InvalidOperationException($"could not claim a deploy sequence for cluster '{cluster}' after {MaxAttempts * 5} attempts");
+    }
+
+    private async Task<long> ReadHintAsync(string cluster, CancellationToken cancellationToken)
+    {
+        var hint = await store.GetAsync(DeployKeys.SequenceHint(cluster), cancellationToken);
+        if (hint is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(hint.Content);
+            return doc.RootElement.GetProperty("sequence").GetInt64();
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            LogHintUnreadable(logger, DeployKeys.SequenceHint(cluster));
+            return 0;
+        }
+    }
+
+    private async Task WriteDesiredAsync(DesiredRelease desired, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; attempt <= MaxAttempts; attempt++)
+        {
+            var (current, etag) = await _desired.ReadAsync(desired.Cluster, desired.App, cancellationToken);
+            if (current is not null && current.Sequence >= desired.Sequence)
+            {
+                throw new PublishSupersededException(desired.App, desired.Sequence, current.Sequence);
+            }
+
+            try
+            {
+                await _desired.WriteAsync(desired, current is null ? null : etag, cancellationToken);
+            }
+            catch (PreconditionFailedException)
+            {
+                continue;
+            }
+
+            var (back, _) = await _desired.ReadAsync(desired.Cluster, desired.App, cancellationToken);
+            if (back?.Nonce == desired.Nonce)
+            {
+                return;
+            }
+
+            if (back is not null && back.Sequence > desired.Sequence)
+            {
+                throw new PublishSupersededException(desired.App, desired.Sequence, back.Sequence);
+            }
+        }
+
+        throw new InvalidOperationException($"could not write the desired release of app '{desired.App}' after {MaxAttempts} attempts");
+    }
+
+    /// <summary>Sends the nudge to every live node serving the app; returns the node ids reached and those that were not.</summary>
+    private async Task<(IReadOnlyList<string> Targets, IReadOnlyList<string> Unreached)> FanOutAsync(
+        string cluster, DeployMessage message, CancellationToken cancellationToken)
+    {
+        var listing = await registry.ListAsync(cluster, Web.WebRole.RoleName, cancellationToken);
+        var nodes = listing.Live
+            .Where(e => e.Record.Apps.ContainsKey(message.App) && e.Record.QueueUrl is not null)
+            .Select(e => e.Record)
+            .ToList();
+        var body = message.ToJson();
+        var reached = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var unreached = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(nodes, new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken }, async (node, ct) =>
+        {
+            try
+            {
+                await messages.SendAsync(new Uri(node.QueueUrl!), DeployMessage.Type, body, ct);
+                reached.Add(node.NodeId);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSendFailed(logger, node.NodeId, message.App, message.Sequence, ex);
+                unreached.Add(node.NodeId);
+            }
+        });
+        LogFannedOut(logger, message.App, message.Sequence, reached.Count, unreached.Count);
+        return (reached.Order(StringComparer.Ordinal).ToList(), unreached.Order(StringComparer.Ordinal).ToList());
+    }
+
+    public static string DefaultPublisher() => string.Create(CultureInfo.InvariantCulture, $"{Environment.UserName}@{Environment.MachineName}");
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "App {App}: desired release is now sequence {Sequence} ({Revision})")]
+    private static partial void LogDesiredWritten(ILogger logger, string app, long sequence, string revision);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "App {App} sequence {Sequence}: nudged {Reached} nodes ({Unreached} unreachable)")]
+    private static partial void LogFannedOut(ILogger logger, string app, long sequence, int reached, int unreached);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Could not send the deploy of app {App} sequence {Sequence} to node {NodeId}; it catches up at its next poll")]
+    private static partial void LogSendFailed(ILogger logger, string nodeId, string app, long sequence, Exception exception);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Sequence {Sequence} was claimed by another publisher at the same moment; trying the next")]
+    private static partial void LogClaimLost(ILogger logger, long sequence);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Sequence hint {Key} is unreadable; counting from the desired state")]
+    private static partial void LogHintUnreadable(ILogger logger, string key);
+}

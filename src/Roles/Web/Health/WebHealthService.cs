@@ -1,0 +1,126 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NodeAgent.Configuration;
+using NodeAgent.Registry;
+using NodeAgent.Roles.Web.Configuration;
+using NodeAgent.Status;
+
+namespace NodeAgent.Roles.Web.Health;
+
+/// <summary>
+/// The web health loop: checks the local web server every <c>interval</c>, turns results into a state with
+/// <c>rise</c>/<c>fall</c>, and puts that state into /healthz (check <c>web-health</c>) and the registry (node health).
+/// A node becomes <c>healthy</c> only after <c>rise</c> successes, which is when the lb nodes add it. Without
+/// <c>web.health</c> the node reports healthy once started and only the balancers' checks guard traffic.
+/// </summary>
+public sealed partial class WebHealthService(
+    IHealthProbe? probe,
+    WebSection web,
+    NodeStatusBoard board,
+    ReadinessState readiness,
+    TimeProvider time,
+    ILogger<WebHealthService> logger) : BackgroundService
+{
+    public const string ReadinessCheck = "web-health";
+
+    private readonly HttpCheckConfig? _check = web.Health;
+    private readonly RiseFallState _state = new(web.Health?.Rise ?? 1, web.Health?.Fall ?? 1);
+
+    public string State => _state.State;
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (_check is not null && probe is not null)
+        {
+            readiness.Set(ReadinessCheck, false, $"starting: {_check.Rise} passing checks of {probe.Target} needed");
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_check is null || probe is null)
+        {
+            board.SetHealth(NodeHealth.Healthy);
+            LogNoCheck(logger);
+            return;
+        }
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var started = time.GetTimestamp();
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                LogCheckFailed(logger, ex);
+            }
+
+            var rest = _check.Interval - time.GetElapsedTime(started);
+            if (rest > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(rest, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    /// <summary>One check: probe, update rise/fall, and on a change update /healthz and the registry.</summary>
+    public async Task<ProbeResult> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_check is null || probe is null)
+        {
+            throw new InvalidOperationException("web.health is not configured");
+        }
+
+        var result = await probe.ProbeAsync(cancellationToken);
+        var changed = _state.Observe(result.Success);
+        var healthy = _state.State == NodeHealth.Healthy;
+        var detail = _state.State switch
+        {
+            NodeHealth.Healthy => $"healthy: {result.Detail}",
+            NodeHealth.Unhealthy => $"unhealthy: {probe.Target}: {result.Detail}",
+            _ => $"starting: {probe.Target}: {result.Detail} ({_state.ConsecutiveSuccesses} of {_check.Rise} passing checks)",
+        };
+        readiness.Set(ReadinessCheck, healthy, detail);
+        if (changed)
+        {
+            board.SetHealth(_state.State);
+            if (healthy)
+            {
+                LogHealthy(logger, probe.Target, _check.Rise, result.Detail);
+            }
+            else
+            {
+                LogUnhealthy(logger, probe.Target, _check.Fall, result.Detail);
+            }
+        }
+
+        return result;
+    }
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Web health: healthy after {Rise} passing checks of {Target} ({Detail})")]
+    private static partial void LogHealthy(ILogger logger, string target, int rise, string detail);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Warning, Message = "Web health: unhealthy after {Fall} failed checks of {Target} ({Detail})")]
+    private static partial void LogUnhealthy(ILogger logger, string target, int fall, string detail);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Error, Message = "Web health check threw; counting it as not done")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Information, Message = "Web health: no web.health check configured; reporting healthy (the balancers' checks guard traffic)")]
+    private static partial void LogNoCheck(ILogger logger);
+}

@@ -1,0 +1,179 @@
+using System.Runtime.InteropServices;
+using NodeAgent.FileSystem;
+
+namespace NodeAgent.Roles.Web.Releases;
+
+/// <summary>
+/// One app's directories: <c>&lt;root&gt;/&lt;app&gt;/releases/&lt;id&gt;</c>, <c>shared/</c> and the <c>current</c>
+/// symlink. A release being built has a <c>&lt;id&gt;.partial</c> marker beside it, created before the directory and
+/// removed only once the release is complete, so any release directory without a marker is complete — and
+/// <c>current</c> is only ever switched to such a one.
+/// </summary>
+public sealed partial class ReleaseLayout(string root, string app)
+{
+    public const string PartialSuffix = ".partial";
+    public const string TempLinkPrefix = ".current.tmp-";
+    public const string DeletingPrefix = ".deleting-";
+
+    public string App { get; } = app;
+
+    public string AppDir { get; } = Path.Combine(root, app);
+
+    public string ReleasesDir => Path.Combine(AppDir, "releases");
+
+    public string SharedDir => Path.Combine(AppDir, "shared");
+
+    public string CurrentLink => Path.Combine(AppDir, "current");
+
+    public string ReleaseDir(string id) => Path.Combine(ReleasesDir, id);
+
+    public string PartialMarker(string id) => Path.Combine(ReleasesDir, id + PartialSuffix);
+
+    /// <summary>The release <c>current</c> points to, or null when there is none (or it points somewhere unexpected).</summary>
+    public ReleaseId? Current()
+    {
+        var info = new FileInfo(CurrentLink);
+        if (info.LinkTarget is not { } target)
+        {
+            return null;
+        }
+
+        var id = ReleaseId.Parse(Path.GetFileName(target.TrimEnd('/')));
+        return id is not null && Directory.Exists(ReleaseDir(id.Value)) ? id : null;
+    }
+
+    /// <summary>Complete releases, oldest first.</summary>
+    public IReadOnlyList<ReleaseId> List()
+    {
+        if (!Directory.Exists(ReleasesDir))
+        {
+            return [];
+        }
+
+        return Directory.EnumerateDirectories(ReleasesDir)
+            .Select(d => ReleaseId.Parse(Path.GetFileName(d)))
+            .OfType<ReleaseId>()
+            .Where(id => !File.Exists(PartialMarker(id.Value)))
+            .OrderBy(id => id.Value, StringComparer.Ordinal)
+            .ToList();
+    }
+
+    /// <summary>Creates the partial marker (durably), then the empty release directory.</summary>
+    public string Begin(ReleaseId id)
+    {
+        Directory.CreateDirectory(ReleasesDir);
+        using (var marker = new FileStream(PartialMarker(id.Value), FileMode.CreateNew, FileAccess.Write))
+        {
+            marker.Flush(flushToDisk: true);
+        }
+
+        Posix.FsyncDirectory(ReleasesDir);
+        var dir = ReleaseDir(id.Value);
+        Directory.CreateDirectory(dir);
+        return dir;
+    }
+
+    /// <summary>Flushes the release's files to disk, then removes its partial marker (durably): the release is complete.</summary>
+    public void Complete(ReleaseId id)
+    {
+        SyncFileSystem(ReleaseDir(id.Value));
+        File.Delete(PartialMarker(id.Value));
+        Posix.FsyncDirectory(ReleasesDir);
+    }
+
+    /// <summary>
+    /// Points <c>current</c> at <paramref name="id"/> atomically: a uniquely named temp symlink renamed over
+    /// <c>current</c> with rename(2) (never <c>ln -sfn</c>, which unlinks first), then an fsync of the app dir.
+    /// </summary>
+    public void Switch(ReleaseId id)
+    {
+        if (!Directory.Exists(ReleaseDir(id.Value)) || File.Exists(PartialMarker(id.Value)))
+        {
+            throw new InvalidOperationException($"release {id} of app {App} is not a complete release");
+        }
+
+        if (Directory.Exists(CurrentLink) && new DirectoryInfo(CurrentLink).LinkTarget is null)
+        {
+            throw new IOException($"{CurrentLink} is a real directory, not a symlink; move it away so releases can be switched");
+        }
+
+        var temp = Path.Combine(AppDir, TempLinkPrefix + Guid.NewGuid().ToString("N"));
+        File.CreateSymbolicLink(temp, Path.Combine("releases", id.Value));
+        try
+        {
+            Posix.Rename(temp, CurrentLink);
+        }
+        catch
+        {
+            File.Delete(temp);
+            throw;
+        }
+
+        Posix.FsyncDirectory(AppDir);
+    }
+
+    /// <summary>Removes a release: renamed aside first, so a crash mid-delete leaves an obviously dead name.</summary>
+    public void Delete(ReleaseId id)
+    {
+        var dir = ReleaseDir(id.Value);
+        if (!Directory.Exists(dir))
+        {
+            File.Delete(PartialMarker(id.Value));
+            return;
+        }
+
+        var aside = Path.Combine(ReleasesDir, DeletingPrefix + id.Value + "-" + Guid.NewGuid().ToString("N")[..8]);
+        Posix.Rename(dir, aside);
+        File.Delete(PartialMarker(id.Value));
+        Posix.FsyncDirectory(ReleasesDir);
+        DeleteTree(aside);
+    }
+
+    /// <summary>Deletes a directory tree without following symlinks (shared links point outside the release).</summary>
+    public static void DeleteTree(string path)
+    {
+        foreach (var entry in new DirectoryInfo(path).EnumerateFileSystemInfos())
+        {
+            if (entry.LinkTarget is not null || entry is FileInfo)
+            {
+                entry.Delete();
+            }
+            else
+            {
+                DeleteTree(entry.FullName);
+            }
+        }
+
+        Directory.Delete(path);
+    }
+
+    private static void SyncFileSystem(string path)
+    {
+        var fd = Open(path, 0x10000 | 0x80000);
+        if (fd < 0)
+        {
+            throw new IOException($"open({path}) failed: errno {Marshal.GetLastPInvokeError()}");
+        }
+
+        try
+        {
+            if (SyncFs(fd) != 0)
+            {
+                throw new IOException($"syncfs({path}) failed: errno {Marshal.GetLastPInvokeError()}");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "syncfs", SetLastError = true)]
+    private static partial int SyncFs(int fd);
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

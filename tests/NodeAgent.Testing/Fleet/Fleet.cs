@@ -1,0 +1,360 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using NodeAgent.Dns;
+using NodeAgent.Dns.Rfc2136;
+using NodeAgent.Testing;
+
+namespace NodeAgent.Testing.Fleet;
+
+/// <summary>
+/// A whole cluster on loopback, driven by real agents: the local S3/SQS server (behind a relay that can cut it off),
+/// BIND with TSIG, two lb nodes (HAProxy, sharing <c>lb.&lt;zone&gt;</c> by failover), three web nodes (nginx started
+/// by their agents) and one db node (PostgreSQL archiving through its agent). Every node has its own 127.x address,
+/// user-data file and agent process. Everything started here is stopped on dispose.
+/// </summary>
+public sealed class Fleet : IAsyncDisposable
+{
+    public const int HttpPort = 8080;
+    public const int StatusPort = 9780;
+    public const string App = "shop";
+
+    /// <summary>lb failover timing: a dead active is replaced after 1–2 s plus the DNS write (docs/dns.md); the
+    /// lease outlasts a BIND restart.</summary>
+    public const string Failover = "{interval: 1s, fall: 2, min_hold: 2s, lease: 20s}";
+
+    private readonly Action<string> _log;
+    private readonly List<IAsyncDisposable> _owned = [];
+
+    private Fleet(string cluster, TempDir dir, Action<string> log)
+    {
+        Cluster = cluster;
+        Dir = dir;
+        _log = log;
+    }
+
+    public string Cluster { get; }
+
+    public TempDir Dir { get; }
+
+    public LocalStack Stack { get; private set; } = null!;
+
+    /// <summary>Every agent reaches S3 and SQS through this relay; <see cref="TcpFaultProxy.Down"/> is the outage.</summary>
+    public TcpFaultProxy AwsRelay { get; private set; } = null!;
+
+    public string Bucket { get; private set; } = null!;
+
+    public BindServer Bind { get; private set; } = null!;
+
+    public GitRepo Repo { get; private set; } = null!;
+
+    public PostgresCluster Postgres { get; private set; } = null!;
+
+    public List<FleetNode> Lbs { get; } = [];
+
+    public List<FleetNode> Webs { get; } = [];
+
+    public FleetNode Db { get; private set; } = null!;
+
+    public IEnumerable<FleetNode> Nodes => Lbs.Concat(Webs).Append(Db);
+
+    /// <summary>The shared name clients use, e.g. <c>lb.fleet.test</c>.</summary>
+    public string LbName => $"lb.{Bind.Zone}";
+
+    public static async Task<Fleet> StartAsync(string cluster, Action<string> log, int webNodes = 3)
+    {
+        var fleet = new Fleet(cluster, new TempDir("nodeagent-fleet"), log);
+        try
+        {
+            await fleet.StartInfrastructureAsync();
+            await fleet.StartNodesAsync(webNodes);
+            return fleet;
+        }
+        catch
+        {
+            await fleet.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartInfrastructureAsync()
+    {
+        // World-readable: the db node's archive_command runs as the postgres user and reads its settings here.
+        NodeAgent.Roles.Db.Backup.UnixModes.Set(Dir.Path, (UnixFileMode)0x1ED);
+        Stack = await LocalStack.StartAsync();
+        _owned.Add(Stack);
+        AwsRelay = new TcpFaultProxy(new IPEndPoint(IPAddress.Loopback, Stack.Endpoint.Port));
+        _owned.Add(AwsRelay);
+        Bucket = await Stack.CreateBucketAsync(Cluster);
+        _log($"local S3/SQS server at {Stack.Endpoint} (agents reach it through the relay at {AwsRelay.Endpoint}), bucket {Bucket}");
+
+        Bind = await BindServer.StartAsync();
+        _owned.Add(Bind);
+        _log($"BIND at 127.0.0.1:{Bind.Port}, zone {Bind.Zone}, updates signed with TSIG key {BindServer.KeyName}");
+
+        Repo = GitRepo.Create(Dir.Combine("repos", "shop"));
+        Repo.Commit(new Dictionary<string, string?> { ["index.html"] = "shop v1\n", ["healthz"] = "ok\n" }, "v1");
+    }
+
+    private async Task StartNodesAsync(int webNodes)
+    {
+        // Web nodes first: the lb nodes find them in the registry when they start. v1 is published before any web
+        // node exists, so each one catches up to it at boot, before its nginx starts.
+        var webs = Enumerable.Range(1, webNodes).Select(i => CreateWeb($"web-{i}")).ToList();
+        Webs.AddRange(webs);
+        var (code, stdout, stderr) = await AgentProcess.RunAsync(["deploy", "--app", App, "--revision", "main", "--user-data", webs[0].UserData], TimeSpan.FromMinutes(1));
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"publishing v1 failed ({code}):\n{stdout}\n{stderr}");
+        }
+
+        await Task.WhenAll(webs.Select(StartAgentAsync));
+        _log($"web nodes ready: {string.Join(", ", webs.Select(w => $"{w.NodeId} {w.Address}"))} (nginx started by each agent after boot catch-up)");
+
+        Lbs.Add(CreateLb("lb-1"));
+        Lbs.Add(CreateLb("lb-2"));
+        await Task.WhenAll(Lbs.Select(StartAgentAsync));
+        var holder = await ResolveLbAsync(CancellationToken.None);
+        _log($"lb nodes ready: lb-1 {Lbs[0].Address}, lb-2 {Lbs[1].Address}; {LbName} -> {holder}");
+
+        Db = await CreateDbAsync("db-1");
+        await StartAgentAsync(Db);
+        _log($"db node ready: db-1 {Db.Address}, PostgreSQL 15 on 127.0.0.1:{Postgres.Port} archiving WAL through the agent");
+    }
+
+    /// <summary>Starts (or restarts) the node's agent from its user-data and waits until /healthz says ready.</summary>
+    public async Task StartAgentAsync(FleetNode node)
+    {
+        if (node.Running)
+        {
+            throw new InvalidOperationException($"{node.NodeId} is already running");
+        }
+
+        node.Started(AgentProcess.Start(["run", "--user-data", node.UserData]));
+        await WaitReadyAsync(node, TimeSpan.FromMinutes(3));
+    }
+
+    public static async Task WaitReadyAsync(FleetNode node, TimeSpan timeout)
+    {
+        using var http = NewHttpClient(TimeSpan.FromSeconds(5));
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            var agent = node.Agent ?? throw new InvalidOperationException($"{node.NodeId} has no agent");
+            if (agent.HasExited)
+            {
+                throw new InvalidOperationException($"{node.NodeId}: the agent exited with {agent.ExitCode}:\n{FleetNode.Tail(agent.StandardOutput)}\n{agent.StandardError}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(node.Healthz);
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet, or slow on a busy machine.
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"{node.NodeId} was not ready within {timeout}:\n{FleetNode.Tail(node.Agent?.StandardOutput ?? string.Empty)}");
+    }
+
+    /// <summary>Commits new content and deploys it with <c>nodeagent deploy --wait --json</c>. Nodes named in
+    /// <paramref name="down"/> are dead but still registered: the wait must report exactly them as unfinished (exit 7)
+    /// and every other node as succeeded.</summary>
+    public async Task<DeployResult> DeployAsync(string version, TimeSpan timeout, IReadOnlyCollection<string>? down = null)
+    {
+        down ??= [];
+        var commit = Repo.Commit(new Dictionary<string, string?> { ["index.html"] = $"shop {version}\n" }, version);
+        var clock = Stopwatch.StartNew();
+        var (code, stdout, stderr) = await AgentProcess.RunAsync(
+            ["deploy", "--app", App, "--revision", commit, "--wait", "--timeout", $"{(int)timeout.TotalSeconds}s", "--json", "--user-data", Webs[0].UserData],
+            timeout + TimeSpan.FromMinutes(1));
+        var elapsed = clock.Elapsed;
+        var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'))
+            ?? throw new InvalidOperationException($"nodeagent deploy exited {code} without its JSON line:\n{stdout}\n{stderr}");
+        using var doc = JsonDocument.Parse(last);
+        var succeeded = doc.RootElement.GetProperty("nodes").EnumerateArray()
+            .Where(n => n.GetProperty("state").GetString() == "succeeded").Select(n => n.GetProperty("node_id").GetString()!).ToHashSet();
+        var expected = Webs.Select(w => w.NodeId).Where(n => !down.Contains(n)).ToHashSet();
+        if (code != (down.Count == 0 ? 0 : 7) || !succeeded.SetEquals(expected))
+        {
+            throw new InvalidOperationException($"nodeagent deploy exited {code}; succeeded on [{string.Join(", ", succeeded)}], expected [{string.Join(", ", expected)}]:\n{stdout}\n{stderr}");
+        }
+
+        return new DeployResult(version, commit, elapsed, last);
+    }
+
+    /// <summary>The address <c>lb.&lt;zone&gt;</c> points at now, asked of BIND.</summary>
+    public async Task<IPAddress?> ResolveLbAsync(CancellationToken cancellationToken)
+    {
+        using var dns = NewDnsClient();
+        var records = await dns.ReadAsync(LbName, cancellationToken);
+        return records.Addresses.Count > 0 ? records.Addresses[0] : null;
+    }
+
+    public Rfc2136Provider NewDnsClient()
+        => new(Bind.Zone, Bind.Config(), TimeSpan.FromSeconds(2), TimeProvider.System, NullLogger<Rfc2136Provider>.Instance);
+
+    /// <summary>The lb node that holds <c>lb.&lt;zone&gt;</c> now.</summary>
+    public async Task<FleetNode> ActiveLbAsync(CancellationToken cancellationToken)
+    {
+        var address = await ResolveLbAsync(cancellationToken) ?? throw new InvalidOperationException($"{LbName} has no A record");
+        return Lbs.Single(l => l.Address.Equals(address));
+    }
+
+    /// <summary>What each web node's <c>current</c> serves for the app (read from disk, not over HTTP).</summary>
+    public IReadOnlyDictionary<string, string> ServedVersions()
+        => Webs.ToDictionary(w => w.NodeId, w =>
+        {
+            var index = Path.Combine(w.Home, "srv", App, "current", "index.html");
+            return File.Exists(index) ? File.ReadAllText(index).Trim() : "(none)";
+        });
+
+    /// <summary>The node's deploy state for the app, read with the agent's own store.</summary>
+    public static NodeAgent.Roles.Web.Deploy.AppDeployState DeployState(FleetNode web)
+        => new NodeAgent.Roles.Web.Deploy.DeployStateStore(web.StateDir, NullLogger<NodeAgent.Roles.Web.Deploy.DeployStateStore>.Instance).Load(App);
+
+    public static HttpClient NewHttpClient(TimeSpan timeout)
+        => new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = TimeSpan.Zero, ConnectTimeout = timeout }) { Timeout = timeout };
+
+    private FleetNode CreateWeb(string nodeId)
+    {
+        var address = LoopbackPorts.NextAddress();
+        var home = Dir.Combine(nodeId);
+        // nginx serves the app's current release, resolved per request; /healthz is a file of the release, so a node
+        // with nothing deployed is not healthy. X-Node and X-Release say who answered with what.
+        var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId);
+        var userData = Dir.Combine($"{nodeId}.yaml");
+        File.WriteAllText(userData, $$"""
+            {{Header("web", nodeId, address, home)}}
+            web:
+              root: {{home}}/srv
+              port: {{HttpPort}}
+              health: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}
+              server: {command: {{NginxConfig.CommandYaml(conf)}}}
+              apps:
+                - name: {{App}}
+                  repository: {type: git, url: {{Repo.Path}}, ref: main}
+            """);
+        return Own(new FleetNode(nodeId, "web", address, userData, home));
+    }
+
+    private FleetNode CreateLb(string nodeId)
+    {
+        var address = LoopbackPorts.NextAddress();
+        var home = Dir.Combine(nodeId);
+        var userData = Dir.Combine($"{nodeId}.yaml");
+        File.WriteAllText(userData, $$"""
+            {{Header("lb", nodeId, address, home)}}
+            lb:
+              http_bind: "{{address}}:{{HttpPort}}"
+              allowed_cidrs: [127.0.0.0/8]
+              sync_interval: 5s
+              backends:
+                - app: {{App}}
+                  check: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}
+              failover: {{Failover}}
+            """);
+        return Own(new FleetNode(nodeId, "lb", address, userData, home));
+    }
+
+    private async Task<FleetNode> CreateDbAsync(string nodeId)
+    {
+        var address = LoopbackPorts.NextAddress();
+        var home = Dir.Combine(nodeId);
+        var settings = Path.Combine(home, "state", "postgres", "archive.json");
+        Postgres = await PostgresCluster.StartAsync($"dotnet {RepoPaths.AgentDll} wal-push --config {settings} %p", "\narchive_timeout = 60\nsynchronous_commit = on\n");
+        _owned.Add(Postgres);
+        await Postgres.ExecAsync("CREATE TABLE orders (id int PRIMARY KEY, note text, at timestamptz NOT NULL DEFAULT clock_timestamp())");
+        var userData = Dir.Combine($"{nodeId}.yaml");
+        File.WriteAllText(userData, $$"""
+            {{Header("db", nodeId, address, home)}}
+            db:
+              engine: postgresql
+              health_interval: 1s
+              postgresql: {data_dir: {{Postgres.DataDir}}, port: {{Postgres.Port}}, os_user: postgres}
+              backup: {full_every: 24h, retain_full: 3, wal_timeout: 5m}
+            """);
+        return Own(new FleetNode(nodeId, "db", address, userData, home));
+    }
+
+    /// <summary>Where the agents' output is saved when the fleet stops: <c>NODEAGENT_FLEET_LOGS</c>, if set.</summary>
+    public static string? LogDir => Environment.GetEnvironmentVariable("NODEAGENT_FLEET_LOGS");
+
+    private void SaveLogs()
+    {
+        if (LogDir is not { Length: > 0 } logs)
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(logs);
+        foreach (var node in Lbs.Concat(Webs).Concat(Db is null ? [] : [Db]))
+        {
+            File.WriteAllText(Path.Combine(logs, $"{node.NodeId}.log"), node.History + (node.Agent is { } a ? a.StandardOutput + "\n" + a.StandardError : string.Empty));
+            File.Copy(node.UserData, Path.Combine(logs, Path.GetFileName(node.UserData)), overwrite: true);
+        }
+    }
+
+    /// <summary>What every node's user-data starts with: identity, the local stack through the relay, status, queue, DNS.</summary>
+    private string Header(string role, string nodeId, IPAddress address, string home) => $$"""
+        version: 1
+        role: {{role}}
+        cluster: {{Cluster}}
+        node: {id: {{nodeId}}, instance_id: i-{{nodeId}}, address: {{address}}, state_dir: {{home}}/state, shutdown_timeout: 10s}
+        {{AwsYaml()}}
+        status: {listen: "{{address}}:{{StatusPort}}"}
+        queue: {wait_time: 1s}
+        {{Bind.DnsYaml()}}
+        """;
+
+    private string AwsYaml() => $$"""
+        aws:
+          region: {{LocalStack.Region}}
+          bucket: {{Bucket}}
+          s3: {endpoint: "{{AwsRelay.Endpoint}}", force_path_style: true}
+          sqs: {endpoint: "{{AwsRelay.Endpoint}}"}
+          credentials: {access_key_id: {{LocalStack.AccessKey}}, secret_access_key: {{LocalStack.SecretKey}}}
+          retry: {max_attempts: 3, base_delay: 100ms, max_delay: 1s}
+          timeout: 5s
+        """;
+
+    private FleetNode Own(FleetNode node)
+    {
+        _owned.Add(node);
+        return node;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        SaveLogs();
+
+        // Agents first (gracefully would take long: kill), then what they leave behind, then the servers.
+        for (var i = _owned.Count - 1; i >= 0; i--)
+        {
+            try
+            {
+                await _owned[i].DisposeAsync();
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or IOException)
+            {
+                _log($"cleanup: {ex.Message}");
+            }
+        }
+
+        OrphanedHaproxy.KillUnder(Dir.Path);
+        OrphanedHaproxy.KillServersUnder(Dir.Path, "nginx.pid");
+        Dir.Dispose();
+    }
+}
+
+/// <summary>One deploy: the version, its commit, how long publish → every node live took, and the CLI's outcome line.</summary>
+public sealed record DeployResult(string Version, string Commit, TimeSpan Elapsed, string Outcome);

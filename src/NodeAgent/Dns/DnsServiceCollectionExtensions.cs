@@ -4,7 +4,6 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Configuration;
 using NodeAgent.Dns.Registration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Processes;
 

@@ -48,6 +48,12 @@ public abstract partial class AgentLoop : BackgroundService
     /// <summary>Longest retry delay; by default the interval, so a failing loop never runs less often than a healthy one.</summary>
     protected virtual TimeSpan RetryCeiling => Interval > RetryFloor ? Interval : RetryFloor;
 
+    /// <summary>
+    /// True: periods count from the start of a round (a health check every interval, however long the check took).
+    /// False (default): from its end.
+    /// </summary>
+    protected virtual bool FixedRate => false;
+
     /// <summary>How long a <see cref="Wake"/> waits for more changes before the round starts.</summary>
     protected virtual TimeSpan WakeDebounce => TimeSpan.Zero;
 
@@ -100,6 +106,7 @@ public abstract partial class AgentLoop : BackgroundService
                     await Task.Delay(WakeDebounce, Time, stoppingToken);
                 }
 
+                var started = Time.GetTimestamp();
                 await RunOnceAsync(stoppingToken);
                 if (ConsecutiveFailures > 0)
                 {
@@ -109,6 +116,10 @@ public abstract partial class AgentLoop : BackgroundService
                 ConsecutiveFailures = 0;
                 backoff.Reset();
                 delay = LoopBackoff.Splay(Interval, SplayFraction);
+                if (FixedRate)
+                {
+                    delay -= Time.GetElapsedTime(started);
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Messaging;

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using Prometheus;
 
@@ -13,7 +11,7 @@ namespace NodeAgent.Messaging;
 /// completed or failed for good. Rejected messages are released at once so they reach the dead-letter queue after
 /// <c>max_receive_count</c> receives; they are never executed.
 /// </summary>
-public sealed partial class QueueConsumerService : BackgroundService
+public sealed partial class QueueConsumerService : AgentLoop
 {
     private readonly IMessageQueue _queues;
     private readonly NodeQueue _nodeQueue;
@@ -33,6 +31,7 @@ public sealed partial class QueueConsumerService : BackgroundService
         IMetricFactory metrics,
         TimeProvider time,
         ILogger<QueueConsumerService> logger)
+        : base(time, logger)
     {
         _queues = queues;
         _nodeQueue = nodeQueue;
@@ -52,31 +51,21 @@ public sealed partial class QueueConsumerService : BackgroundService
         _messages = metrics.CreateCounter("nodeagent_messages_total", "Queue messages handled, by type and outcome.", ["type", "outcome"]);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = new LoopBackoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-                backoff.Reset();
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                var delay = backoff.NextDelay();
-                LogReceiveFailed(_logger, delay.TotalSeconds, ex);
-                await Task.Delay(delay, _time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
-        }
-    }
+    public override string LoopName => "queue consumer";
+
+    /// <summary>Back to back: each round is a long poll that waits up to <c>queue.wait_time</c> for messages.</summary>
+    protected override TimeSpan Interval => TimeSpan.Zero;
+
+    protected override TimeSpan InitialDelay => TimeSpan.Zero;
+
+    protected override TimeSpan RetryCeiling => TimeSpan.FromMinutes(1);
+
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => ReceiveOnceAsync(cancellationToken);
+
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => LogReceiveFailed(_logger, retryIn.TotalSeconds, exception);
 
     /// <summary>One long poll and the handling of what it returned. Returns the number of messages received.</summary>
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<int> ReceiveOnceAsync(CancellationToken cancellationToken)
     {
         var url = _nodeQueue.Address.Url;
         var messages = await _queues.ReceiveAsync(url, 10, _settings.WaitTime, cancellationToken);

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Registry;
@@ -17,14 +16,18 @@ public sealed partial class HeartbeatService(
     NodeDrain drain,
     AgentConfig config,
     TimeProvider time,
-    ILogger<HeartbeatService> logger) : BackgroundService, IHostedLifecycleService
+    ILogger<HeartbeatService> logger) : AgentLoop(time, logger), IHostedLifecycleService
 {
-    private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(50);
-    private readonly SemaphoreSlim _changed = new(0, 1);
+    public override string LoopName => "registry heartbeat";
+
+    protected override TimeSpan Interval => config.Registry.HeartbeatInterval;
+
+    /// <summary>A burst of board changes (health, ports, apps) becomes one write.</summary>
+    protected override TimeSpan WakeDebounce => TimeSpan.FromMilliseconds(50);
 
     public override Task StartAsync(CancellationToken cancellationToken)
     {
-        board.Changed += OnChanged;
+        board.Changed += Wake;
         return base.StartAsync(cancellationToken);
     }
 
@@ -39,7 +42,7 @@ public sealed partial class HeartbeatService(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        board.Changed -= OnChanged;
+        board.Changed -= Wake;
         await base.StopAsync(cancellationToken);
         if (!registration.IsRegistered)
         {
@@ -62,57 +65,9 @@ public sealed partial class HeartbeatService(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = new LoopBackoff(TimeSpan.FromSeconds(1), config.Registry.HeartbeatInterval);
-        var delay = LoopBackoff.Splay(config.Registry.HeartbeatInterval);
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                if (await _changed.WaitAsync(delay, stoppingToken))
-                {
-                    await Task.Delay(Debounce, time, stoppingToken);
-                }
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => registration.PublishAsync(cancellationToken);
 
-                await RunOnceAsync(stoppingToken);
-                backoff.Reset();
-                delay = LoopBackoff.Splay(config.Registry.HeartbeatInterval);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                delay = backoff.NextDelay();
-                LogHeartbeatFailed(logger, delay.TotalSeconds, ex);
-            }
-        }
-    }
-
-    public Task RunOnceAsync(CancellationToken cancellationToken) => registration.PublishAsync(cancellationToken);
-
-    private void OnChanged()
-    {
-        if (_changed.CurrentCount == 0)
-        {
-            try
-            {
-                _changed.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // A wake-up is already pending.
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        _changed.Dispose();
-        base.Dispose();
-    }
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => LogHeartbeatFailed(logger, retryIn.TotalSeconds, exception);
 
     [LoggerMessage(EventId = 1610, Level = LogLevel.Error, Message = "Registry heartbeat failed; retrying in {DelaySeconds:0.0} s")]
     private static partial void LogHeartbeatFailed(ILogger logger, double delaySeconds, Exception exception);

@@ -1,4 +1,3 @@
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Registry;

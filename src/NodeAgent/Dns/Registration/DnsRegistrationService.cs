@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Dns.Registration;
@@ -14,36 +13,18 @@ public sealed partial class DnsRegistrationService(
     DnsRegistrar registrar,
     AgentConfig config,
     TimeProvider time,
-    ILogger<DnsRegistrationService> logger) : BackgroundService
+    ILogger<DnsRegistrationService> logger) : AgentLoop(time, logger)
 {
-    private readonly TimeSpan _interval = config.Dns?.CheckInterval ?? TimeSpan.FromSeconds(60);
+    public override string LoopName => "DNS registration";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var backoff = new LoopBackoff(TimeSpan.FromSeconds(1), _interval);
-        var delay = registrar.IsRegistered ? LoopBackoff.Splay(_interval) : backoff.NextDelay();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-                await RunOnceAsync(stoppingToken);
-                backoff.Reset();
-                delay = LoopBackoff.Splay(_interval);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                delay = backoff.NextDelay();
-                registrar.ReportFailure(ex, delay);
-            }
-        }
-    }
+    protected override TimeSpan Interval => config.Dns?.CheckInterval ?? TimeSpan.FromSeconds(60);
 
-    public Task RunOnceAsync(CancellationToken cancellationToken) => registrar.EnsureAsync(cancellationToken);
+    /// <summary>Not registered at boot (DNS was down): retry soon rather than after a whole interval.</summary>
+    protected override TimeSpan InitialDelay => registrar.IsRegistered ? base.InitialDelay : RetryFloor;
+
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => registrar.EnsureAsync(cancellationToken);
+
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => registrar.ReportFailure(exception, retryIn);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {

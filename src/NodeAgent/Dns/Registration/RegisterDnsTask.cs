@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 
 namespace NodeAgent.Dns.Registration;

@@ -1,7 +1,5 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Roles.Web.Configuration;
 
@@ -12,42 +10,23 @@ namespace NodeAgent.Roles.Web.Deploy;
 /// a node by at most one interval. Costs one GET per app per interval when nothing changed.
 /// </summary>
 public sealed partial class DeployPollService(Reconciler reconciler, WebSection web, TimeProvider time, ILogger<DeployPollService> logger)
-    : BackgroundService
+    : AgentLoop(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override string LoopName => "deploy safety poll";
+
+    protected override TimeSpan Interval => web.PollInterval;
+
+    /// <summary>One poll of every app; throws when one of them ended in a transient failure, so the loop backs off.</summary>
+    public override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var interval = web.PollInterval;
-        var backoff = new LoopBackoff(TimeSpan.FromSeconds(1), interval);
-        while (!stoppingToken.IsCancellationRequested)
+        if (!await PollOnceAsync(cancellationToken))
         {
-            var delay = LoopBackoff.Splay(interval);
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-                if (await RunOnceAsync(stoppingToken))
-                {
-                    backoff.Reset();
-                }
-                else
-                {
-                    await Task.Delay(backoff.NextDelay(), time, stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                var wait = backoff.NextDelay();
-                LogPollFailed(logger, wait.TotalSeconds, ex);
-                await Task.Delay(wait, time, stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
+            throw new DeployPollIncompleteException();
         }
     }
 
     /// <summary>One poll of every app; true when none ended in a transient failure.</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
     {
         var ok = true;
         foreach (var app in reconciler.Apps)
@@ -58,6 +37,15 @@ public sealed partial class DeployPollService(Reconciler reconciler, WebSection 
         }
 
         return ok;
+    }
+
+    /// <summary>A transient outcome was already logged by the reconcile; only unexpected failures are logged here.</summary>
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn)
+    {
+        if (exception is not DeployPollIncompleteException)
+        {
+            LogPollFailed(logger, retryIn.TotalSeconds, exception);
+        }
     }
 
     [LoggerMessage(EventId = 3080, Level = LogLevel.Error, Message = "Deploy safety poll failed; retrying in {DelaySeconds:0.0} s")]

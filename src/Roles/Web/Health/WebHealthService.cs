@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
+using NodeAgent.Lifecycle;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Web.Configuration;
 using NodeAgent.Status;
@@ -19,7 +19,7 @@ public sealed partial class WebHealthService(
     NodeStatusBoard board,
     ReadinessState readiness,
     TimeProvider time,
-    ILogger<WebHealthService> logger) : BackgroundService
+    ILogger<WebHealthService> logger) : AgentLoop(time, logger)
 {
     public const string ReadinessCheck = "web-health";
 
@@ -38,48 +38,38 @@ public sealed partial class WebHealthService(
         return base.StartAsync(cancellationToken);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public override string LoopName => "web health";
+
+    /// <summary>A check every <c>interval</c>, counted from the start of the previous one; no splay (rise/fall count checks).</summary>
+    protected override TimeSpan Interval => _check?.Interval ?? TimeSpan.FromSeconds(5);
+
+    protected override TimeSpan InitialDelay => TimeSpan.Zero;
+
+    protected override double SplayFraction => 0;
+
+    protected override bool FixedRate => true;
+
+    /// <summary>A check that threw is retried at the next interval, like any other.</summary>
+    protected override TimeSpan RetryFloor => Interval;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (_check is null || probe is null)
         {
             board.SetHealth(NodeHealth.Healthy);
             LogNoCheck(logger);
-            return;
+            return Task.CompletedTask;
         }
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            var started = time.GetTimestamp();
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogCheckFailed(logger, ex);
-            }
-
-            var rest = _check.Interval - time.GetElapsedTime(started);
-            if (rest > TimeSpan.Zero)
-            {
-                try
-                {
-                    await Task.Delay(rest, time, stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        return base.ExecuteAsync(stoppingToken);
     }
 
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => CheckOnceAsync(cancellationToken);
+
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => LogCheckFailed(logger, exception);
+
     /// <summary>One check: probe, update rise/fall, and on a change update /healthz and the registry.</summary>
-    public async Task<ProbeResult> RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<ProbeResult> CheckOnceAsync(CancellationToken cancellationToken)
     {
         if (_check is null || probe is null)
         {

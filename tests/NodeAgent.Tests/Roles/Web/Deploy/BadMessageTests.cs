@@ -66,7 +66,7 @@ public sealed class BadMessageTests
         var queue = await node.StartAsync();
 
         await node.Queues.SendAsync(queue.Url, body, CancellationToken.None);
-        var received = await node.Consumer().RunOnceAsync(CancellationToken.None);
+        var received = await node.Consumer().ReceiveOnceAsync(CancellationToken.None);
 
         Assert.Equal(1, received);
         var rejection = Assert.Single(node.Logs.WithId(1513));
@@ -113,7 +113,7 @@ public sealed class BadMessageTests
         var receives = 0;
         for (var i = 0; i < 6; i++)
         {
-            receives += await consumer.RunOnceAsync(CancellationToken.None);
+            receives += await consumer.ReceiveOnceAsync(CancellationToken.None);
         }
 
         Assert.Equal(2, receives);
@@ -137,7 +137,7 @@ public sealed class BadMessageTests
         var queue = await node.StartAsync();
         await node.PublishAsync("main");
 
-        var consume = node.Consumer().RunOnceAsync(CancellationToken.None);
+        var consume = node.Consumer().ReceiveOnceAsync(CancellationToken.None);
         var stolen = 0;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (!consume.IsCompleted && clock.Elapsed < TimeSpan.FromSeconds(30))

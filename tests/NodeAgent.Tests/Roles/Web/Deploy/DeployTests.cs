@@ -117,7 +117,7 @@ public sealed class DeployTests
         Assert.Empty(published.Targets);
 
         var poll = new DeployPollService(node.Reconciler, node.Web, TimeProvider.System, new Microsoft.Extensions.Logging.Abstractions.NullLogger<DeployPollService>());
-        var clean = await poll.RunOnceAsync(CancellationToken.None);
+        var clean = await poll.PollOnceAsync(CancellationToken.None);
 
         Assert.True(clean);
         Assert.Equal("v1", node.ReadCurrent("index.html"));
@@ -477,7 +477,7 @@ public sealed class DeployTests
 
     internal static async Task DrainAsync(DeployNode node, QueueConsumerService consumer)
     {
-        for (var i = 0; i < 5 && await consumer.RunOnceAsync(CancellationToken.None) > 0; i++)
+        for (var i = 0; i < 5 && await consumer.ReceiveOnceAsync(CancellationToken.None) > 0; i++)
         {
         }
     }

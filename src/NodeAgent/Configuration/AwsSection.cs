@@ -6,6 +6,9 @@ namespace NodeAgent.Configuration;
 /// </summary>
 public sealed record AwsSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static AwsSection Default => new() { Region = default!, Bucket = default! };
+
     public required string Region { get; init; }
 
     public required string Bucket { get; init; }
@@ -60,7 +63,7 @@ public sealed record AwsSection
             S3ForcePathStyle = pathStyle,
             SqsEndpoint = sqsEndpoint,
             Retry = r.Section("retry", RetryConfig.Read) ?? new RetryConfig(),
-            Timeout = r.Duration("timeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
+            Timeout = r.Duration("timeout", Default.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
         };
     }
 }
@@ -77,6 +80,9 @@ public sealed record AwsCredentialsConfig
 /// <summary>Retry policy for transient AWS errors: jittered exponential backoff.</summary>
 public sealed record RetryConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static RetryConfig Default => new();
+
     public int MaxAttempts { get; init; } = 5;
 
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
@@ -85,8 +91,8 @@ public sealed record RetryConfig
 
     public static RetryConfig Read(ConfigReader r) => new()
     {
-        MaxAttempts = r.Int("max_attempts", 5, 1, 20),
-        BaseDelay = r.Duration("base_delay", TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1)),
-        MaxDelay = r.Duration("max_delay", TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10)),
+        MaxAttempts = r.Int("max_attempts", Default.MaxAttempts, 1, 20),
+        BaseDelay = r.Duration("base_delay", Default.BaseDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(1)),
+        MaxDelay = r.Duration("max_delay", Default.MaxDelay, TimeSpan.FromMilliseconds(1), TimeSpan.FromMinutes(10)),
     };
 }

@@ -15,6 +15,9 @@ public enum DnsProviderKind
 /// </summary>
 public sealed record DnsSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static DnsSection Default => new() { Zone = default! };
+
     public required string Zone { get; init; }
 
     public int Ttl { get; init; } = 60;
@@ -56,11 +59,11 @@ public sealed record DnsSection
         var section = new DnsSection
         {
             Zone = (r.String("zone", required: true, pattern: Names.DnsName(), patternHint: Names.DnsNameHint) ?? "invalid").TrimEnd('.'),
-            Ttl = r.Int("ttl", 60, 1, 86_400),
+            Ttl = r.Int("ttl", Default.Ttl, 1, 86_400),
             RecordName = r.String("record", pattern: Label, patternHint: "a DNS label such as lb1 or web-1"),
             Provider = provider,
-            Timeout = r.Duration("timeout", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
-            CheckInterval = r.Duration("check_interval", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
+            Timeout = r.Duration("timeout", Default.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
+            CheckInterval = r.Duration("check_interval", Default.CheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
             Rfc2136 = r.Section("rfc2136", ReadRfc2136),
             Route53 = r.Section("route53", c => new Route53Config
             {

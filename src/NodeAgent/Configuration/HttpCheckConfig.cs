@@ -3,6 +3,9 @@ namespace NodeAgent.Configuration;
 /// <summary>An HTTP health check: where, what counts as healthy, how often, and how many results flip the state.</summary>
 public sealed record HttpCheckConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static HttpCheckConfig Default => new();
+
     public string Path { get; init; } = "/";
 
     /// <summary>Port on this node's address; default: the app's or web server's port.</summary>
@@ -33,14 +36,14 @@ public sealed record HttpCheckConfig
     {
         var check = new HttpCheckConfig
         {
-            Path = r.String("path", fallback: "/", pattern: PathPattern, patternHint: "an absolute URL path such as /healthz (letters, digits and -._~!$&()*+,;=:@%/?)", maxLength: 1024)!,
+            Path = r.String("path", fallback: Default.Path, pattern: PathPattern, patternHint: "an absolute URL path such as /healthz (letters, digits and -._~!$&()*+,;=:@%/?)", maxLength: 1024)!,
             Port = r.OptionalInt("port", 1, 65535),
             Host = r.String("host", pattern: Names.DnsName(), patternHint: Names.DnsNameHint),
-            ExpectStatus = r.Int("expect_status", 200, 100, 599),
-            Interval = r.Duration("interval", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
-            Timeout = r.Duration("timeout", TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(1)),
-            Rise = r.Int("rise", 2, 1, 100),
-            Fall = r.Int("fall", 3, 1, 100),
+            ExpectStatus = r.Int("expect_status", Default.ExpectStatus, 100, 599),
+            Interval = r.Duration("interval", Default.Interval, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(10)),
+            Timeout = r.Duration("timeout", Default.Timeout, TimeSpan.FromMilliseconds(50), TimeSpan.FromMinutes(1)),
+            Rise = r.Int("rise", Default.Rise, 1, 100),
+            Fall = r.Int("fall", Default.Fall, 1, 100),
         };
         if (check.Timeout > check.Interval)
         {

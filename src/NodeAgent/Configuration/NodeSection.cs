@@ -8,6 +8,9 @@ namespace NodeAgent.Configuration;
 /// </summary>
 public sealed record NodeSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static NodeSection Default => new();
+
     public const string DefaultStateDir = "/var/lib/nodeagent";
 
     /// <summary>Id in the registry, queue name and DNS record. Default: the instance id.</summary>
@@ -35,7 +38,7 @@ public sealed record NodeSection
         Address = r.Address("address"),
         PublicAddress = r.Address("public_address"),
         AvailabilityZone = r.String("availability_zone", maxLength: 64),
-        StateDir = r.AbsolutePath("state_dir", fallback: DefaultStateDir)!,
-        ShutdownTimeout = r.Duration("shutdown_timeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30)),
+        StateDir = r.AbsolutePath("state_dir", fallback: Default.StateDir)!,
+        ShutdownTimeout = r.Duration("shutdown_timeout", Default.ShutdownTimeout, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(30)),
     };
 }

@@ -6,6 +6,9 @@ namespace NodeAgent.Configuration;
 /// </summary>
 public sealed record QueueSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static QueueSection Default => new();
+
     /// <summary>Use this existing queue instead of creating one.</summary>
     public Uri? Url { get; init; }
 
@@ -25,10 +28,10 @@ public sealed record QueueSection
     public static QueueSection Read(ConfigReader r) => new()
     {
         Url = r.Url("url", schemes: ["http", "https"]),
-        WaitTime = r.Duration("wait_time", TimeSpan.FromSeconds(20), TimeSpan.Zero, TimeSpan.FromSeconds(20)),
-        VisibilityTimeout = r.Duration("visibility_timeout", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(5), TimeSpan.FromHours(12)),
-        MaxReceiveCount = r.Int("max_receive_count", 5, 1, 1000),
-        MaxMessageAge = r.Duration("max_message_age", TimeSpan.FromMinutes(15), TimeSpan.FromSeconds(10), TimeSpan.FromDays(1)),
+        WaitTime = r.Duration("wait_time", Default.WaitTime, TimeSpan.Zero, TimeSpan.FromSeconds(20)),
+        VisibilityTimeout = r.Duration("visibility_timeout", Default.VisibilityTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12)),
+        MaxReceiveCount = r.Int("max_receive_count", Default.MaxReceiveCount, 1, 1000),
+        MaxMessageAge = r.Duration("max_message_age", Default.MaxMessageAge, TimeSpan.FromSeconds(10), TimeSpan.FromDays(1)),
         SigningKey = r.Secret("signing_key"),
     };
 }

@@ -8,12 +8,12 @@ public sealed record RegistrySection
 {
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(120);
 
-    /// <summary>An entry whose heartbeat is older than this is stale and ignored by readers.</summary>
-    public TimeSpan Ttl { get; init; } = TimeSpan.FromMinutes(6);
+    /// <summary>An entry whose heartbeat is older than this is stale and ignored by readers; default 3 heartbeats.</summary>
+    public TimeSpan Ttl { get; init; } = TimeSpan.FromSeconds(120) * 3;
 
     public static RegistrySection Read(ConfigReader r)
     {
-        var heartbeat = r.Duration("heartbeat_interval", TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
+        var heartbeat = r.Duration("heartbeat_interval", new RegistrySection().HeartbeatInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1));
         var ttl = r.Duration("ttl", heartbeat * 3, TimeSpan.FromSeconds(2), TimeSpan.FromHours(24));
         if (ttl <= heartbeat)
         {

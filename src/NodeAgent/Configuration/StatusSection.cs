@@ -5,6 +5,9 @@ namespace NodeAgent.Configuration;
 /// <summary><c>status:</c> — the local HTTP endpoint serving /healthz and /metrics. Loopback by default.</summary>
 public sealed record StatusSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static StatusSection Default => new();
+
     public static readonly IPEndPoint DefaultListen = new(IPAddress.Loopback, 9780);
 
     public IPEndPoint Listen { get; init; } = DefaultListen;
@@ -13,7 +16,7 @@ public sealed record StatusSection
 
     public static StatusSection Read(ConfigReader r) => new()
     {
-        Listen = r.EndPoint("listen", DefaultListen)!,
-        Enabled = r.Bool("enabled", true),
+        Listen = r.EndPoint("listen", Default.Listen)!,
+        Enabled = r.Bool("enabled", Default.Enabled),
     };
 }

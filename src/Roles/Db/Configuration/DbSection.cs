@@ -11,6 +11,9 @@ public enum DbEngine
 /// <summary><c>db:</c> — the database on this node, its health check and its backups to S3.</summary>
 public sealed record DbSection : IRoleSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static DbSection Default => new() { Engine = default! };
+
     public required DbEngine Engine { get; init; }
 
     public PostgreSqlConfig? PostgreSql { get; init; }
@@ -38,8 +41,8 @@ public sealed record DbSection : IRoleSection
             PostgreSql = r.Section("postgresql", PostgreSqlConfig.Read),
             MariaDb = r.Section("mariadb", MariaDbConfig.Read),
             Backup = r.Section("backup", DbBackupConfig.Read) ?? new DbBackupConfig(),
-            HealthInterval = r.Duration("health_interval", TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(10)),
-            HealthTimeout = r.Duration("health_timeout", TimeSpan.FromSeconds(3), TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
+            HealthInterval = r.Duration("health_interval", Default.HealthInterval, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(10)),
+            HealthTimeout = r.Duration("health_timeout", Default.HealthTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
         };
         switch (engine)
         {
@@ -67,6 +70,9 @@ public sealed record DbSection : IRoleSection
 
 public sealed record PostgreSqlConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static PostgreSqlConfig Default => new() { DataDir = default! };
+
     public required string DataDir { get; init; }
 
     /// <summary>Directory with pg_basebackup, pg_ctl, postgres. Default: /usr/lib/postgresql/15/bin.</summary>
@@ -91,19 +97,22 @@ public sealed record PostgreSqlConfig
     public static PostgreSqlConfig Read(ConfigReader r) => new()
     {
         DataDir = r.AbsolutePath("data_dir", required: true) ?? string.Empty,
-        BinDir = r.AbsolutePath("bin_dir", fallback: "/usr/lib/postgresql/15/bin")!,
-        Host = r.String("host", fallback: "127.0.0.1", maxLength: 255)!,
-        Port = r.Int("port", 5432, 1, 65535),
-        User = r.String("user", fallback: "postgres", maxLength: 63)!,
+        BinDir = r.AbsolutePath("bin_dir", fallback: Default.BinDir)!,
+        Host = r.String("host", fallback: Default.Host, maxLength: 255)!,
+        Port = r.Int("port", Default.Port, 1, 65535),
+        User = r.String("user", fallback: Default.User, maxLength: 63)!,
         Password = r.Secret("password"),
-        Database = r.String("database", fallback: "postgres", maxLength: 63)!,
-        OsUser = r.String("os_user", fallback: "postgres", pattern: new("^[a-z_][a-z0-9_-]{0,31}$"), patternHint: "a Unix user name")!,
+        Database = r.String("database", fallback: Default.Database, maxLength: 63)!,
+        OsUser = r.String("os_user", fallback: Default.OsUser, pattern: new("^[a-z_][a-z0-9_-]{0,31}$"), patternHint: "a Unix user name")!,
         ArchiveSettings = r.AbsolutePath("archive_settings"),
     };
 }
 
 public sealed record MariaDbConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static MariaDbConfig Default => new();
+
     public string Host { get; init; } = "127.0.0.1";
 
     public int Port { get; init; } = 3306;
@@ -125,20 +134,23 @@ public sealed record MariaDbConfig
 
     public static MariaDbConfig Read(ConfigReader r) => new()
     {
-        Host = r.String("host", fallback: "127.0.0.1", maxLength: 255)!,
-        Port = r.Int("port", 3306, 1, 65535),
+        Host = r.String("host", fallback: Default.Host, maxLength: 255)!,
+        Port = r.Int("port", Default.Port, 1, 65535),
         Socket = r.AbsolutePath("socket"),
-        User = r.String("user", fallback: "root", maxLength: 80)!,
+        User = r.String("user", fallback: Default.User, maxLength: 80)!,
         Password = r.Secret("password"),
         Databases = r.StringList("databases", max: 1000, pattern: new("^[A-Za-z0-9_$]{1,64}$"), patternHint: "a database name"),
         BinlogDir = r.AbsolutePath("binlog_dir"),
-        BinDir = r.AbsolutePath("bin_dir", fallback: "/usr/bin")!,
+        BinDir = r.AbsolutePath("bin_dir", fallback: Default.BinDir)!,
     };
 }
 
 /// <summary>Backups to S3 under <c>&lt;cluster&gt;/backups/&lt;node&gt;/</c>: schedule, retention and compression.</summary>
 public sealed record DbBackupConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static DbBackupConfig Default => new();
+
     public bool Enabled { get; init; } = true;
 
     /// <summary>Key prefix; default <c>&lt;cluster&gt;/backups/&lt;engine&gt;/&lt;node-id&gt;</c>.</summary>
@@ -168,15 +180,15 @@ public sealed record DbBackupConfig
 
     public static DbBackupConfig Read(ConfigReader r) => new()
     {
-        Enabled = r.Bool("enabled", true),
+        Enabled = r.Bool("enabled", Default.Enabled),
         Prefix = r.String("prefix", pattern: new("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$"), patternHint: "an S3 key prefix without leading or trailing '/'"),
-        FullEvery = r.Duration("full_every", TimeSpan.FromHours(24), TimeSpan.FromMinutes(1), TimeSpan.FromDays(365)),
-        Scheduled = r.Bool("scheduled", true),
-        RetainFull = r.Int("retain_full", 7, 1, 1000),
-        CompressionLevel = r.Int("compression_level", 3, 1, 19),
-        BinlogInterval = r.Duration("binlog_interval", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
-        WalPrefetch = r.Int("wal_prefetch", 8, 0, 64),
-        WalLookahead = r.Int("wal_lookahead", 4, 0, 16),
-        WalTimeout = r.Duration("wal_timeout", TimeSpan.FromMinutes(10), TimeSpan.FromSeconds(5), TimeSpan.FromDays(1)),
+        FullEvery = r.Duration("full_every", Default.FullEvery, TimeSpan.FromMinutes(1), TimeSpan.FromDays(365)),
+        Scheduled = r.Bool("scheduled", Default.Scheduled),
+        RetainFull = r.Int("retain_full", Default.RetainFull, 1, 1000),
+        CompressionLevel = r.Int("compression_level", Default.CompressionLevel, 1, 19),
+        BinlogInterval = r.Duration("binlog_interval", Default.BinlogInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+        WalPrefetch = r.Int("wal_prefetch", Default.WalPrefetch, 0, 64),
+        WalLookahead = r.Int("wal_lookahead", Default.WalLookahead, 0, 16),
+        WalTimeout = r.Duration("wal_timeout", Default.WalTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromDays(1)),
     };
 }

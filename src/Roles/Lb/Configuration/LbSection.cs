@@ -10,6 +10,9 @@ namespace NodeAgent.Roles.Lb.Configuration;
 /// </summary>
 public sealed record LbSection : IRoleSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static LbSection Default => new() { HttpBind = default!, AllowedNetworks = default!, Backends = default! };
+
     public string HaproxyBinary { get; init; } = "/usr/sbin/haproxy";
 
     /// <summary>Where the generated config, server-state file and runtime socket live. Default: &lt;state_dir&gt;/haproxy.</summary>
@@ -84,7 +87,7 @@ public sealed record LbSection : IRoleSection
 
         var section = new LbSection
         {
-            HaproxyBinary = r.AbsolutePath("haproxy_binary", fallback: "/usr/sbin/haproxy")!,
+            HaproxyBinary = r.AbsolutePath("haproxy_binary", fallback: Default.HaproxyBinary)!,
             HaproxyDir = r.AbsolutePath("haproxy_dir"),
             HttpBind = r.EndPoint("http_bind", required: true) ?? new IPEndPoint(IPAddress.Loopback, 80),
             HttpsBind = r.EndPoint("https_bind"),
@@ -93,10 +96,10 @@ public sealed record LbSection : IRoleSection
             Log = r.Section("log", LbLogConfig.Read) ?? new LbLogConfig(),
             Backends = backends,
             DefaultBackend = r.String("default_backend", pattern: Names.App(), patternHint: Names.AppHint),
-            SyncInterval = r.Duration("sync_interval", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
-            FlapHoldDown = r.Duration("flap_hold_down", TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1)),
-            DrainTimeout = r.Duration("drain_timeout", TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1)),
-            Apply = r.Choice("apply", LbApplyMode.RuntimeApi, ApplyModes),
+            SyncInterval = r.Duration("sync_interval", Default.SyncInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            FlapHoldDown = r.Duration("flap_hold_down", Default.FlapHoldDown, TimeSpan.Zero, TimeSpan.FromHours(1)),
+            DrainTimeout = r.Duration("drain_timeout", Default.DrainTimeout, TimeSpan.Zero, TimeSpan.FromHours(1)),
+            Apply = r.Choice("apply", Default.Apply, ApplyModes),
             Failover = r.Section("failover", LbFailoverConfig.Read) ?? new LbFailoverConfig(),
         };
 
@@ -116,6 +119,9 @@ public sealed record LbSection : IRoleSection
 
 public sealed record LbBackendConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static LbBackendConfig Default => new() { App = default! };
+
     public required string App { get; init; }
 
     /// <summary>Host header values routed to this backend.</summary>
@@ -146,7 +152,7 @@ public sealed record LbBackendConfig
         {
             App = app ?? string.Empty,
             Hosts = r.StringList("hosts", max: 100, pattern: Names.DnsName(), patternHint: Names.DnsNameHint),
-            Balance = r.Choice("balance", "roundrobin", Algorithms),
+            Balance = r.Choice("balance", Default.Balance, Algorithms),
             Cookie = r.String("cookie", pattern: new("^[A-Za-z0-9_-]{1,64}$"), patternHint: "a cookie name of letters, digits, '_' and '-'"),
             Port = r.OptionalInt("port", 1, 65535),
             Check = r.Section("check", HttpCheckConfig.Read) ?? new HttpCheckConfig(),
@@ -177,6 +183,9 @@ public sealed record LbLogConfig
 /// <summary>The lb pair's claim on <c>lb.&lt;zone&gt;</c>: probe interval, failures before a takeover, and anti-ping-pong hold.</summary>
 public sealed record LbFailoverConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static LbFailoverConfig Default => new();
+
     public bool Enabled { get; init; } = true;
 
     public string Name { get; init; } = "lb";
@@ -200,12 +209,12 @@ public sealed record LbFailoverConfig
     {
         var config = new LbFailoverConfig
         {
-            Enabled = r.Bool("enabled", true),
-            Name = r.String("name", fallback: "lb", pattern: Names.DnsName(), patternHint: "a DNS label such as lb")!,
-            Interval = r.Duration("interval", TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(5)),
-            Fall = r.Int("fall", 2, 1, 100),
-            MinHold = r.Duration("min_hold", TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1)),
-            Lease = r.Duration("lease", TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
+            Enabled = r.Bool("enabled", Default.Enabled),
+            Name = r.String("name", fallback: Default.Name, pattern: Names.DnsName(), patternHint: "a DNS label such as lb")!,
+            Interval = r.Duration("interval", Default.Interval, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(5)),
+            Fall = r.Int("fall", Default.Fall, 1, 100),
+            MinHold = r.Duration("min_hold", Default.MinHold, TimeSpan.Zero, TimeSpan.FromHours(1)),
+            Lease = r.Duration("lease", Default.Lease, TimeSpan.FromSeconds(1), TimeSpan.FromHours(1)),
         };
         if (config.Lease <= config.Interval)
         {

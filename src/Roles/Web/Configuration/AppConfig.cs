@@ -39,7 +39,7 @@ public sealed record AppConfig
             hooks.Finish();
         }
 
-        var timeout = r.Duration("deploy_timeout", TimeSpan.FromMinutes(30), TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
+        var timeout = r.Duration("deploy_timeout", new AppConfig { Name = string.Empty, Repository = null! }.DeployTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
         if (name is null || repository is null)
         {
             return null;

@@ -9,6 +9,9 @@ namespace NodeAgent.Roles.Web.Configuration;
 /// </summary>
 public sealed record HookConfig
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static HookConfig Default => new() { Command = default! };
+
     public required IReadOnlyList<string> Command { get; init; }
 
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMinutes(5);
@@ -20,7 +23,7 @@ public sealed record HookConfig
     public static HookConfig Read(ConfigReader r) => new()
     {
         Command = r.StringList("command", required: true, max: 256),
-        Timeout = r.Duration("timeout", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromHours(6)),
+        Timeout = r.Duration("timeout", Default.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(6)),
         Environment = r.StringMap("env", EnvName, "an environment variable name"),
     };
 }

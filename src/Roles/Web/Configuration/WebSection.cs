@@ -7,6 +7,9 @@ namespace NodeAgent.Roles.Web.Configuration;
 /// </summary>
 public sealed record WebSection : IRoleSection
 {
+    /// <summary>The defaults, written once: each property's initializer.</summary>
+    private static WebSection Default => new() { Apps = default! };
+
     public const string DefaultRoot = "/srv/nodeagent";
 
     /// <summary>Releases live in <c>&lt;root&gt;/&lt;app&gt;/releases/&lt;id&gt;</c>, served through <c>&lt;root&gt;/&lt;app&gt;/current</c>.</summary>
@@ -45,11 +48,11 @@ public sealed record WebSection : IRoleSection
 
         return new WebSection
         {
-            Root = r.AbsolutePath("root", fallback: DefaultRoot)!,
-            KeepReleases = r.Int("keep_releases", 5, 2, 100),
-            PollInterval = r.Duration("poll_interval", TimeSpan.FromMinutes(5), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
-            MinFreeBytes = r.Size("min_free_space", 256L * 1024 * 1024),
-            Port = r.Int("port", 80, 1, 65535),
+            Root = r.AbsolutePath("root", fallback: Default.Root)!,
+            KeepReleases = r.Int("keep_releases", Default.KeepReleases, 2, 100),
+            PollInterval = r.Duration("poll_interval", Default.PollInterval, TimeSpan.FromSeconds(1), TimeSpan.FromDays(1)),
+            MinFreeBytes = r.Size("min_free_space", Default.MinFreeBytes),
+            Port = r.Int("port", Default.Port, 1, 65535),
             Server = r.Section("server", HookConfig.Read),
             Health = r.Section("health", HttpCheckConfig.Read),
             Apps = apps,

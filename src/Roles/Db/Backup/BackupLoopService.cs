@@ -1,7 +1,5 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Status;
@@ -15,10 +13,11 @@ namespace NodeAgent.Roles.Db.Backup;
 /// attempt failed after that) and the backup age on /metrics.
 /// </summary>
 public sealed partial class BackupLoopService(
-    IDatabaseBackup backup, DbBackupConfig config, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger)
+    IDatabaseBackup backup, DbSection db, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger)
     : BackgroundService
 {
     public const string CheckName = "db-backup";
+    private readonly DbBackupConfig config = db.Backup;
     private readonly LoopBackoff _backoff = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30));
     private DateTimeOffset? _last;
     private bool _lastKnown;

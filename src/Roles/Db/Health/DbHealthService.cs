@@ -1,12 +1,9 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Db.Configuration;
-using NodeAgent.Roles.Db.Postgres;
 using NodeAgent.Status;
 using Prometheus;
 
@@ -14,8 +11,8 @@ namespace NodeAgent.Roles.Db.Health;
 
 /// <summary>
 /// The db health loop: every <c>db.health_interval</c>, connect and <c>SELECT 1</c> within <c>db.health_timeout</c>
-/// (readiness check <c>db</c>), and on PostgreSQL read <c>pg_stat_archiver</c> (readiness check <c>db-archiver</c>: not
-/// ready while the latest archive attempt failed). Both are on /healthz and /metrics. The database's answer is also the
+/// (readiness check <c>db</c>), and when the engine has a WAL archiver (PostgreSQL: <c>pg_stat_archiver</c>) read its
+/// state (readiness check <c>db-archiver</c>: not ready while the latest archive attempt failed). Both are on /healthz and /metrics. The database's answer is also the
 /// node's health in the registry (<c>healthy</c>/<c>unhealthy</c>), as a web node's checks are.
 /// </summary>
 public sealed partial class DbHealthService : BackgroundService
@@ -24,7 +21,7 @@ public sealed partial class DbHealthService : BackgroundService
     public const string ArchiverCheckName = "db-archiver";
 
     private readonly IDbPing _ping;
-    private readonly PostgresClient? _archiver;
+    private readonly IWalArchiverProbe? _archiver;
     private readonly DbSection _config;
     private readonly ReadinessState _readiness;
     private readonly TimeProvider _time;
@@ -38,8 +35,8 @@ public sealed partial class DbHealthService : BackgroundService
     private readonly NodeStatusBoard? _board;
     private bool? _wasUp;
 
-    public DbHealthService(IDbPing ping, PostgresClient? archiver, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
-        NodeStatusBoard? board = null)
+    public DbHealthService(IDbPing ping, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
+        IWalArchiverProbe? archiver = null, NodeStatusBoard? board = null)
     {
         _board = board;
         _ping = ping;
@@ -92,7 +89,7 @@ public sealed partial class DbHealthService : BackgroundService
 
         if (_archiver is not null)
         {
-            var status = await _archiver.ArchiverAsync(timeout.Token);
+            var status = await _archiver.ReadAsync(timeout.Token);
             _archived.Set(status.ArchivedCount);
             _failed.Set(status.FailedCount);
             _failing.Set(status.Failing ? 1 : 0);

@@ -1,20 +1,22 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Configuration;
 
 namespace NodeAgent.Roles.Db.MariaDb;
 
 /// <summary>Ships closed binlogs every <c>db.backup.binlog_interval</c>.</summary>
-public sealed partial class BinlogShipService(BinlogShipper shipper, TimeSpan interval, BackupMetrics metrics, TimeProvider time, ILogger<BinlogShipService> logger)
+public sealed partial class BinlogShipService(MariaDbBackups backups, DbSection db, BackupMetrics metrics, TimeProvider time, ILogger<BinlogShipService> logger)
     : BackgroundService
 {
+    private readonly BinlogShipper _shipper = backups.Shipper();
+    private readonly TimeSpan _interval = db.Backup.BinlogInterval;
     private readonly LoopBackoff _backoff = new(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
-        var shipped = await shipper.ShipAsync(cancellationToken);
+        var shipped = await _shipper.ShipAsync(cancellationToken);
         metrics.Shipped(shipped.Count);
         return shipped.Count;
     }
@@ -28,7 +30,7 @@ public sealed partial class BinlogShipService(BinlogShipper shipper, TimeSpan in
             {
                 await RunOnceAsync(stoppingToken);
                 _backoff.Reset();
-                delay = LoopBackoff.Splay(interval);
+                delay = LoopBackoff.Splay(_interval);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

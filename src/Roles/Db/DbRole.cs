@@ -8,7 +8,7 @@ using NodeAgent.Roles.Db.Health;
 
 namespace NodeAgent.Roles.Db;
 
-/// <summary>The db role: database health loop and continuous backups to S3.</summary>
+/// <summary>The db role: database health loop and continuous backups to S3, on the engine <c>db.engine</c> names.</summary>
 public sealed class DbRole : NodeRole<DbSection>
 {
     /// <summary>The role's name in user-data and registry keys.</summary>
@@ -22,7 +22,7 @@ public sealed class DbRole : NodeRole<DbSection>
     [
         WalPushCommand.Create(context),
         WalFetchCommand.Create(context),
-        BackupCommand.Create(context),
+        BackupCommand.Create(context, DbEngines.For),
     ];
 
     /// <summary>PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).</summary>
@@ -33,9 +33,19 @@ public sealed class DbRole : NodeRole<DbSection>
 
     protected override DbSection ReadSection(ConfigReader section) => DbSection.Read(section);
 
+    /// <summary>
+    /// The engine's services, then the health loop; with <c>db.backup.enabled</c>, the engine's continuous archiving and
+    /// the backup schedule.
+    /// </summary>
     protected override void Configure(RoleBuilder role, DbSection db)
     {
-        role.AddDbHealth(db);
-        role.AddDbBackups(db);
+        var engine = DbEngines.For(db);
+        engine.AddServices(role.Services);
+        role.AddDbHealth();
+        if (db.Backup.Enabled)
+        {
+            engine.AddArchiving(role);
+            role.AddDbBackups(db);
+        }
     }
 }

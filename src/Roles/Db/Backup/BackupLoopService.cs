@@ -1,7 +1,4 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Status;
@@ -12,20 +9,41 @@ namespace NodeAgent.Roles.Db.Backup;
 /// The db role's backup schedule: a full backup whenever the newest complete one is older than
 /// <c>db.backup.full_every</c> (so the first one is taken soon after the agent starts), then retention. Reports
 /// <c>db-backup</c> on /healthz (not ready once the newest backup is older than twice the interval, or the last
-/// attempt failed after that) and the backup age on /metrics.
+/// attempt failed after that) and the backup age on /metrics. Whether one is due is checked every tenth of the interval
+/// (1 s to 1 min); a failed attempt is retried after 30 s, backing off to 30 min.
 /// </summary>
 public sealed partial class BackupLoopService(
-    IDatabaseBackup backup, DbBackupConfig config, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger)
-    : BackgroundService
+    IDatabaseBackup backup, DbSection db, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger)
+    : AgentLoop(time, logger)
 {
     public const string CheckName = "db-backup";
-    private readonly LoopBackoff _backoff = new(TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(30));
+    private readonly DbBackupConfig _config = db.Backup;
+    private readonly ILogger _logger = logger;
     private DateTimeOffset? _last;
     private bool _lastKnown;
     private string? _lastError;
 
+    public override string LoopName => "db backups";
+
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(Math.Clamp(_config.FullEvery.TotalSeconds / 10, 1, 60));
+
+    /// <summary>The first check runs at once, so a node without a backup takes one soon after it starts.</summary>
+    protected override TimeSpan InitialDelay => TimeSpan.Zero;
+
+    protected override TimeSpan RetryFloor => TimeSpan.FromSeconds(30);
+
+    protected override TimeSpan RetryCeiling => TimeSpan.FromMinutes(30);
+
+    public override Task StartAsync(CancellationToken cancellationToken)
+    {
+        readiness.Set(CheckName, true, "first backup check pending");
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => TakeIfDueAsync(cancellationToken);
+
     /// <summary>Takes a full backup if one is due. True when a backup was taken.</summary>
-    public async Task<bool> RunOnceAsync(CancellationToken cancellationToken)
+    public async Task<bool> TakeIfDueAsync(CancellationToken cancellationToken)
     {
         if (!_lastKnown)
         {
@@ -37,8 +55,8 @@ public sealed partial class BackupLoopService(
             }
         }
 
-        var now = time.GetUtcNow();
-        if (_last is { } last && now - last < config.FullEvery)
+        var now = Time.GetUtcNow();
+        if (_last is { } last && now - last < _config.FullEvery)
         {
             Report();
             return false;
@@ -50,8 +68,8 @@ public sealed partial class BackupLoopService(
             _last = run.Finished;
             _lastError = null;
             metrics.Succeeded(run);
-            LogTaken(logger, backup.Engine, run.Id, run.Duration.TotalSeconds, run.StoredBytes);
-            await backup.RetainAsync(config.RetainFull, cancellationToken);
+            LogTaken(_logger, backup.Engine, run.Id, run.Duration.TotalSeconds, run.StoredBytes);
+            await backup.RetainAsync(_config.RetainFull, cancellationToken);
             Report();
             return true;
         }
@@ -64,45 +82,19 @@ public sealed partial class BackupLoopService(
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        readiness.Set(CheckName, true, "first backup check pending");
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan delay;
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-                _backoff.Reset();
-                delay = LoopBackoff.Splay(TimeSpan.FromSeconds(Math.Clamp(config.FullEvery.TotalSeconds / 10, 1, 60)));
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                delay = _backoff.NextDelay();
-                LogFailed(logger, backup.Engine, delay.TotalSeconds, ex);
-            }
-
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    /// <summary>Every failed attempt is logged with its exception and when the next one starts.</summary>
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => LogFailed(_logger, backup.Engine, retryIn.TotalSeconds, exception);
 
     private void Report()
     {
-        var now = time.GetUtcNow();
+        var now = Time.GetUtcNow();
         var detail = _last is { } l ? $"last full backup {(now - l).TotalMinutes:0} min ago" : "no full backup yet";
         if (_lastError is not null)
         {
             detail += $"; last attempt failed: {_lastError}";
         }
 
-        var ready = _last is { } newest ? now - newest <= config.FullEvery * 2 : _lastError is null;
+        var ready = _last is { } newest ? now - newest <= _config.FullEvery * 2 : _lastError is null;
         readiness.Set(CheckName, ready, detail);
     }
 

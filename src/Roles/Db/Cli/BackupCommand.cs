@@ -1,19 +1,22 @@
 using System.CommandLine;
 using NodeAgent.Hosting;
+using NodeAgent.Roles.Db.Configuration;
+using NodeAgent.Roles.Db.Engines;
 
 namespace NodeAgent.Roles.Db.Cli;
 
 /// <summary><c>nodeagent backup list|push|restore|verify|retain</c>: the db node's backups in S3 (docs/backups.md).</summary>
 public static class BackupCommand
 {
-    public static Command Create(CliContext context)
+    /// <param name="engineFor">Turns the node's db section into its engine (<c>DbEngines.For</c>); the commands never ask which one it is.</param>
+    public static Command Create(CliContext context, Func<DbSection, IDbEngine> engineFor)
     {
         var command = new Command("backup", "List, take, restore and verify this db node's backups in S3.");
-        command.Subcommands.Add(BackupListCommand.Create(context));
-        command.Subcommands.Add(BackupPushCommand.Create(context));
-        command.Subcommands.Add(BackupRestoreCommand.Create(context));
-        command.Subcommands.Add(BackupVerifyCommand.Create(context));
-        command.Subcommands.Add(BackupRetainCommand.Create(context));
+        command.Subcommands.Add(BackupListCommand.Create(context, engineFor));
+        command.Subcommands.Add(BackupPushCommand.Create(context, engineFor));
+        command.Subcommands.Add(BackupRestoreCommand.Create(context, engineFor));
+        command.Subcommands.Add(BackupVerifyCommand.Create(context, engineFor));
+        command.Subcommands.Add(BackupRetainCommand.Create(context, engineFor));
         return command;
     }
 
@@ -22,4 +25,13 @@ public static class BackupCommand
     {
         Description = "Backups under this S3 key prefix instead of this node's own (db.backup.prefix).",
     };
+
+    /// <summary>Prints what an operation reported, one line each.</summary>
+    internal static async Task WriteLinesAsync(TextWriter output, IEnumerable<string> lines)
+    {
+        foreach (var line in lines)
+        {
+            await output.WriteLineAsync(line);
+        }
+    }
 }

@@ -1,25 +1,23 @@
 using System.CommandLine;
 using System.Globalization;
 using NodeAgent.Cli;
-using NodeAgent.Configuration;
 using NodeAgent.Hosting;
 using NodeAgent.Roles.Db.Configuration;
-using NodeAgent.Roles.Db.MariaDb;
-using NodeAgent.Roles.Db.Postgres;
+using NodeAgent.Roles.Db.Engines;
 
 namespace NodeAgent.Roles.Db.Cli;
 
 /// <summary><c>nodeagent backup list</c>: every backup under the prefix, oldest first, complete or not.</summary>
 public static class BackupListCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, Func<DbSection, IDbEngine> engineFor)
     {
         var prefix = BackupCommand.PrefixOption();
         var json = new Option<bool>("--json") { Description = "One JSON manifest per line (complete backups only)." };
         var command = new Command("list", "List base backups (PostgreSQL) or dumps (MariaDB), oldest first.") { prefix, json };
         command.SetAction(async (parse, ct) =>
         {
-            var (session, code) = await BackupCliSession.OpenAsync(parse, context, ct);
+            var (session, code) = await BackupCliSession.OpenAsync(parse, context, engineFor, ct);
             if (session is null)
             {
                 return code;
@@ -27,56 +25,32 @@ public static class BackupListCommand
 
             await using (session)
             {
-                var output = context.Out;
-                if (session.Db.Engine == DbEngine.PostgreSql)
-                {
-                    var backups = new PostgresBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                    var entries = await backups.Catalog(parse.GetValue(prefix)).ListAsync(ct);
-                    if (parse.GetValue(json))
-                    {
-                        await WriteJsonLinesAsync(output, entries.Where(e => e.Complete).Select(e => e.Manifest!.ToJsonBytes()));
-                        return (int)ExitCode.Ok;
-                    }
-
-                    await output.WriteLineAsync(Header("TAR", "WAL"));
-                    foreach (var e in entries)
-                    {
-                        await output.WriteLineAsync(e.Manifest is { } m
-                            ? CompleteRow(e.Id, m.StartTime, m.StopTime, m.StoredBytes, m.TarBytes, $"{m.StartWal}..{m.StopWal}")
-                            : IncompleteRow(e.Id, e.StoredBytes));
-                    }
-                }
-                else
-                {
-                    var backups = new MariaDbBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                    var entries = await backups.Catalog(parse.GetValue(prefix)).ListAsync(ct);
-                    if (parse.GetValue(json))
-                    {
-                        await WriteJsonLinesAsync(output, entries.Where(e => e.Complete).Select(e => e.Manifest!.ToJsonBytes()));
-                        return (int)ExitCode.Ok;
-                    }
-
-                    await output.WriteLineAsync(Header("SQL", "BINLOG"));
-                    foreach (var e in entries)
-                    {
-                        await output.WriteLineAsync(e.Manifest is { } m
-                            ? CompleteRow(e.Id, m.StartTime, m.StopTime, m.StoredBytes, m.SqlBytes, $"{m.BinlogFile}:{m.BinlogPosition}")
-                            : IncompleteRow(e.Id, e.StoredBytes));
-                    }
-                }
-
+                var listing = await session.Backups.ListAsync(parse.GetValue(prefix), ct);
+                await (parse.GetValue(json) ? WriteJsonLinesAsync(context.Out, listing) : WriteTableAsync(context.Out, listing));
                 return (int)ExitCode.Ok;
             }
         });
         return command;
     }
 
-    /// <summary>One manifest per line (the JSON of a manifest may be indented: its line breaks are removed).</summary>
-    private static async Task WriteJsonLinesAsync(TextWriter output, IEnumerable<byte[]> manifests)
+    /// <summary>One manifest per line, complete backups only (the JSON of a manifest may be indented: its line breaks are removed).</summary>
+    private static async Task WriteJsonLinesAsync(TextWriter output, BackupListing listing)
     {
-        foreach (var manifest in manifests)
+        foreach (var details in listing.Entries.Select(e => e.Details).OfType<BackupDetails>())
         {
-            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(manifest).ReplaceLineEndings(string.Empty));
+            await output.WriteLineAsync(System.Text.Encoding.UTF8.GetString(details.Manifest).ReplaceLineEndings(string.Empty));
+        }
+    }
+
+    /// <summary>One header, then a row per backup, for every engine.</summary>
+    private static async Task WriteTableAsync(TextWriter output, BackupListing listing)
+    {
+        await output.WriteLineAsync(Header(listing.SizeColumn, listing.PositionColumn));
+        foreach (var e in listing.Entries)
+        {
+            await output.WriteLineAsync(e.Details is { } d
+                ? CompleteRow(e.Id, d.StartTime, d.StopTime, d.StoredBytes, d.SourceBytes, d.Position)
+                : IncompleteRow(e.Id, e.StoredBytes));
         }
     }
 
@@ -89,11 +63,5 @@ public static class BackupListCommand
 
     private static string IncompleteRow(string id, long stored) => $"{id,-20} {"incomplete",-10} {"",-20} {"",8} {Size(stored),12} {"",12}";
 
-    internal static string Size(long bytes) => bytes switch
-    {
-        >= 1L << 30 => $"{bytes / (double)(1L << 30):0.00} GiB",
-        >= 1L << 20 => $"{bytes / (double)(1L << 20):0.0} MiB",
-        >= 1L << 10 => $"{bytes / (double)(1L << 10):0.0} KiB",
-        _ => $"{bytes} B",
-    };
+    private static string Size(long bytes) => ByteSize.Format(bytes);
 }

@@ -1,22 +1,20 @@
 using System.CommandLine;
 using NodeAgent.Cli;
-using NodeAgent.Configuration;
 using NodeAgent.Hosting;
 using NodeAgent.Roles.Db.Configuration;
-using NodeAgent.Roles.Db.MariaDb;
-using NodeAgent.Roles.Db.Postgres;
+using NodeAgent.Roles.Db.Engines;
 
 namespace NodeAgent.Roles.Db.Cli;
 
 /// <summary><c>nodeagent backup push</c>: take a full backup now (what the agent's backup loop does on its schedule).</summary>
 public static class BackupPushCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, Func<DbSection, IDbEngine> engineFor)
     {
         var command = new Command("push", "Take a full backup now: a streamed base backup (PostgreSQL) or dump (MariaDB).");
         command.SetAction(async (parse, ct) =>
         {
-            var (session, code) = await BackupCliSession.OpenAsync(parse, context, ct);
+            var (session, code) = await BackupCliSession.OpenAsync(parse, context, engineFor, ct);
             if (session is null)
             {
                 return code;
@@ -26,22 +24,7 @@ public static class BackupPushCommand
             {
                 try
                 {
-                    if (session.Db.Engine == DbEngine.PostgreSql)
-                    {
-                        // The running agent takes it when there is one (warm process, docs/backups.md), else this process does.
-                        var settings = session.Db.PostgreSql?.ArchiveSettings ?? ArchiveConfigWriter.PathUnder(session.Config.Node.StateDir);
-                        var m = await BackupSocketClient.TryBackupAsync(ArchiveConfigWriter.SocketNextTo(settings), ct)
-                            ?? await new PostgresBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers)
-                                .Runner().RunAsync(ct);
-                        await context.Out.WriteLineAsync($"backup {m.Id} complete: {BackupListCommand.Size(m.TarBytes)} → {BackupListCommand.Size(m.StoredBytes)} stored, WAL {m.StartWal}..{m.StopWal}");
-                    }
-                    else
-                    {
-                        var backups = new MariaDbBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                        var m = await backups.Dumper().RunAsync(ct);
-                        await context.Out.WriteLineAsync($"dump {m.Id} complete: {BackupListCommand.Size(m.SqlBytes)} → {BackupListCommand.Size(m.StoredBytes)} stored, binlog {m.BinlogFile}:{m.BinlogPosition}");
-                    }
-
+                    await BackupCommand.WriteLinesAsync(context.Out, await session.Backups.PushAsync(ct));
                     return (int)ExitCode.Ok;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

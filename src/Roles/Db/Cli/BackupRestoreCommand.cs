@@ -1,12 +1,8 @@
 using System.CommandLine;
-using System.Globalization;
 using NodeAgent.Cli;
-using NodeAgent.Configuration;
 using NodeAgent.Hosting;
-using NodeAgent.Roles.Db.Backup;
 using NodeAgent.Roles.Db.Configuration;
-using NodeAgent.Roles.Db.MariaDb;
-using NodeAgent.Roles.Db.Postgres;
+using NodeAgent.Roles.Db.Engines;
 
 namespace NodeAgent.Roles.Db.Cli;
 
@@ -17,7 +13,7 @@ namespace NodeAgent.Roles.Db.Cli;
 /// </summary>
 public static class BackupRestoreCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, Func<DbSection, IDbEngine> engineFor)
     {
         var to = new Option<string?>("--to") { Description = "PostgreSQL: the new data directory (absent or empty)." };
         var targetTime = new Option<string?>("--target-time") { Description = "PostgreSQL: recover up to this time (ISO 8601; UTC when no offset is given)." };
@@ -31,7 +27,7 @@ public static class BackupRestoreCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var (session, code) = await BackupCliSession.OpenAsync(parse, context, ct);
+            var (session, code) = await BackupCliSession.OpenAsync(parse, context, engineFor, ct);
             if (session is null)
             {
                 return code;
@@ -41,41 +37,22 @@ public static class BackupRestoreCommand
             {
                 try
                 {
-                    if (session.Db.Engine == DbEngine.MariaDb)
+                    var lines = await session.Backups.RestoreAsync(new BackupRestoreRequest
                     {
-                        var maria = new MariaDbBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                        var dump = await maria.Restorer(parse.GetValue(prefix)).RestoreAsync(parse.GetValue(backupId), maria.MariaDb, ct);
-                        await context.Out.WriteLineAsync($"restored dump {dump.Id} ({BackupListCommand.Size(dump.SqlBytes)} of SQL) into {maria.MariaDb.Host}:{maria.MariaDb.Port}");
-                        return (int)ExitCode.Ok;
-                    }
-
-                    if (parse.GetValue(to) is not { } directory)
-                    {
-                        await context.Error.WriteLineAsync("backup restore: --to DIR is required for PostgreSQL");
-                        return (int)ExitCode.Usage;
-                    }
-
-                    if (!TryTarget(parse.GetValue(targetTime), parse.GetValue(targetLsn), out var target, out var error))
-                    {
-                        await context.Error.WriteLineAsync($"backup restore: {error}");
-                        return (int)ExitCode.Usage;
-                    }
-
-                    var backups = new PostgresBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                    var osUser = OsUser.Find(parse.GetValue(owner) ?? backups.Postgres.OsUser);
-                    backups.WriteSettings();
-                    var other = parse.GetValue(prefix);
-                    var manifest = await backups.Restorer(other).RestoreAsync(new RestoreRequest
-                    {
-                        TargetDirectory = directory,
-                        Target = target!,
                         BackupId = parse.GetValue(backupId),
-                        RestoreCommand = PostgresBackups.RestoreCommand(backups.SettingsPath, other),
-                        Owner = osUser,
+                        Prefix = parse.GetValue(prefix),
+                        TargetDirectory = parse.GetValue(to),
+                        TargetTime = parse.GetValue(targetTime),
+                        TargetLsn = parse.GetValue(targetLsn),
+                        Owner = parse.GetValue(owner),
                     }, ct);
-                    await context.Out.WriteLineAsync($"restored base backup {manifest.Id} into {Path.GetFullPath(directory)}; recovery target {target}");
-                    await context.Out.WriteLineAsync("start PostgreSQL on it to replay the archived WAL (recovery.signal and the settings are in place)");
+                    await BackupCommand.WriteLinesAsync(context.Out, lines);
                     return (int)ExitCode.Ok;
+                }
+                catch (BackupUsageException ex)
+                {
+                    await context.Error.WriteLineAsync($"backup restore: {ex.Message}");
+                    return (int)ExitCode.Usage;
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException)
                 {
@@ -85,39 +62,5 @@ public static class BackupRestoreCommand
             }
         });
         return command;
-    }
-
-    internal static bool TryTarget(string? time, string? lsn, out RecoveryTarget? target, out string error)
-    {
-        target = RecoveryTarget.Latest;
-        error = string.Empty;
-        if (time is not null && lsn is not null)
-        {
-            error = "--target-time and --target-lsn are mutually exclusive";
-            return false;
-        }
-
-        if (time is not null)
-        {
-            if (!DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
-            {
-                error = $"--target-time '{time}' is not a time such as 2025-01-31T23:59:59Z";
-                return false;
-            }
-
-            target = RecoveryTarget.AtTime(at);
-        }
-        else if (lsn is not null)
-        {
-            if (!Lsn.TryParse(lsn, out var location))
-            {
-                error = $"--target-lsn '{lsn}' is not a WAL location such as 0/3000060";
-                return false;
-            }
-
-            target = RecoveryTarget.AtLsn(location);
-        }
-
-        return true;
     }
 }

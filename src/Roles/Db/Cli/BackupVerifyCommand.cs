@@ -1,20 +1,19 @@
 using System.CommandLine;
 using NodeAgent.Cli;
-using NodeAgent.Configuration;
 using NodeAgent.Hosting;
-using NodeAgent.Roles.Db.Backup;
 using NodeAgent.Roles.Db.Configuration;
-using NodeAgent.Roles.Db.Postgres;
+using NodeAgent.Roles.Db.Engines;
 
 namespace NodeAgent.Roles.Db.Cli;
 
 /// <summary>
 /// <c>nodeagent backup verify</c> (PostgreSQL): restore a backup into a scratch directory, start PostgreSQL on a free
-/// loopback port, run a query, report, and clean up. Exit 0 only when the query answered.
+/// loopback port, run a query, report, and clean up. Exit 0 only when the query answered. An engine that cannot verify
+/// this way says so (a usage error).
 /// </summary>
 public static class BackupVerifyCommand
 {
-    public static Command Create(CliContext context)
+    public static Command Create(CliContext context, Func<DbSection, IDbEngine> engineFor)
     {
         var backupId = new Option<string?>("--backup") { Description = "Verify this backup; default: the newest complete one." };
         var scratch = new Option<string>("--scratch") { Description = "Directory for the scratch restore.", DefaultValueFactory = _ => Path.GetTempPath() };
@@ -26,7 +25,7 @@ public static class BackupVerifyCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            var (session, code) = await BackupCliSession.OpenAsync(parse, context, ct);
+            var (session, code) = await BackupCliSession.OpenAsync(parse, context, engineFor, ct);
             if (session is null)
             {
                 return code;
@@ -34,29 +33,22 @@ public static class BackupVerifyCommand
 
             await using (session)
             {
-                if (session.Db.Engine != DbEngine.PostgreSql)
-                {
-                    await context.Error.WriteLineAsync("backup verify: only PostgreSQL backups can be verified this way; use backup restore into a scratch server for MariaDB");
-                    return (int)ExitCode.Usage;
-                }
-
-                var backups = new PostgresBackups(session.Db, session.Config, session.Boot.Identity, session.Store, session.Processes, TimeProvider.System, session.Loggers);
-                var other = parse.GetValue(prefix);
-                var owner = OsUser.Find(backups.Postgres.OsUser);
                 try
                 {
-                    var report = await backups.Verifier(other).VerifyAsync(parse.GetValue(scratch)!, parse.GetValue(backupId), dir =>
+                    var lines = await session.Backups.VerifyAsync(new BackupVerifyRequest
                     {
-                        var settings = Path.Combine(dir, "config", "archive.json");
-                        ArchiveConfigWriter.Write(settings, backups.Settings(other), owner);
-                        return PostgresBackups.RestoreCommand(settings);
-                    }, owner, parse.GetValue(query)!, ct);
-                    await context.Out.WriteLineAsync($"backup {report.BackupId}: OK");
-                    await context.Out.WriteLineAsync($"  restore   {report.RestoreTime.TotalSeconds:0.0} s");
-                    await context.Out.WriteLineAsync($"  recovery  {report.RecoveryTime.TotalSeconds:0.0} s, replayed to {report.ReplayedTo}");
-                    await context.Out.WriteLineAsync($"  query     {report.Query}");
-                    await context.Out.WriteLineAsync($"  result    {report.Result}");
+                        BackupId = parse.GetValue(backupId),
+                        Prefix = parse.GetValue(prefix),
+                        ScratchDirectory = parse.GetValue(scratch)!,
+                        Query = parse.GetValue(query)!,
+                    }, ct);
+                    await BackupCommand.WriteLinesAsync(context.Out, lines);
                     return (int)ExitCode.Ok;
+                }
+                catch (EngineOperationNotSupportedException ex)
+                {
+                    await context.Error.WriteLineAsync($"backup verify: {ex.Message}");
+                    return (int)ExitCode.Usage;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

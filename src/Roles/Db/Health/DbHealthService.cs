@@ -1,12 +1,8 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Configuration;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Db.Configuration;
-using NodeAgent.Roles.Db.Postgres;
 using NodeAgent.Status;
 using Prometheus;
 
@@ -14,20 +10,21 @@ namespace NodeAgent.Roles.Db.Health;
 
 /// <summary>
 /// The db health loop: every <c>db.health_interval</c>, connect and <c>SELECT 1</c> within <c>db.health_timeout</c>
-/// (readiness check <c>db</c>), and on PostgreSQL read <c>pg_stat_archiver</c> (readiness check <c>db-archiver</c>: not
-/// ready while the latest archive attempt failed). Both are on /healthz and /metrics. The database's answer is also the
-/// node's health in the registry (<c>healthy</c>/<c>unhealthy</c>), as a web node's checks are.
+/// (readiness check <c>db</c>), and when the engine has a WAL archiver (PostgreSQL: <c>pg_stat_archiver</c>) read its
+/// state (readiness check <c>db-archiver</c>: not ready while the latest archive attempt failed). Both are on /healthz and
+/// /metrics. The database's answer is also the node's health in the registry (<c>healthy</c>/<c>unhealthy</c>), as a web
+/// node's checks are. A database that does not answer is a finding, not a failed round; a round fails only when the
+/// archiver cannot be read, and is retried at the next interval like any other.
 /// </summary>
-public sealed partial class DbHealthService : BackgroundService
+public sealed partial class DbHealthService : AgentLoop
 {
     public const string CheckName = "db";
     public const string ArchiverCheckName = "db-archiver";
 
     private readonly IDbPing _ping;
-    private readonly PostgresClient? _archiver;
+    private readonly IWalArchiverProbe? _archiver;
     private readonly DbSection _config;
     private readonly ReadinessState _readiness;
-    private readonly TimeProvider _time;
     private readonly ILogger<DbHealthService> _logger;
     private readonly Gauge _up;
     private readonly Gauge _latency;
@@ -38,15 +35,15 @@ public sealed partial class DbHealthService : BackgroundService
     private readonly NodeStatusBoard? _board;
     private bool? _wasUp;
 
-    public DbHealthService(IDbPing ping, PostgresClient? archiver, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
-        NodeStatusBoard? board = null)
+    public DbHealthService(IDbPing ping, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
+        IWalArchiverProbe? archiver = null, NodeStatusBoard? board = null)
+        : base(time, logger)
     {
         _board = board;
         _ping = ping;
         _archiver = archiver;
         _config = config;
         _readiness = readiness;
-        _time = time;
         _logger = logger;
         _up = metrics.CreateGauge("nodeagent_db_up", "1 when the database answered SELECT 1 in time.");
         _latency = metrics.CreateGauge("nodeagent_db_ping_seconds", "How long connect + SELECT 1 took.");
@@ -56,7 +53,17 @@ public sealed partial class DbHealthService : BackgroundService
         _lastArchived = metrics.CreateGauge("nodeagent_pg_archiver_last_archived_timestamp_seconds", "pg_stat_archiver.last_archived_time, Unix time.");
     }
 
-    public async Task RunOnceAsync(CancellationToken cancellationToken)
+    public override string LoopName => "db health";
+
+    protected override TimeSpan Interval => _config.HealthInterval;
+
+    /// <summary>The first check runs at once: /healthz shows the database's state from the start.</summary>
+    protected override TimeSpan InitialDelay => TimeSpan.Zero;
+
+    /// <summary>A round that could not read the archiver is retried at the next interval, like any other.</summary>
+    protected override TimeSpan RetryFloor => Interval;
+
+    public override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_config.HealthTimeout);
@@ -92,7 +99,7 @@ public sealed partial class DbHealthService : BackgroundService
 
         if (_archiver is not null)
         {
-            var status = await _archiver.ArchiverAsync(timeout.Token);
+            var status = await _archiver.ReadAsync(timeout.Token);
             _archived.Set(status.ArchivedCount);
             _failed.Set(status.FailedCount);
             _failing.Set(status.Failing ? 1 : 0);
@@ -108,29 +115,11 @@ public sealed partial class DbHealthService : BackgroundService
         }
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>The archiver could not be read: <c>db-archiver</c> says why, and every such round is logged.</summary>
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-            {
-                _readiness.Set(ArchiverCheckName, false, $"cannot read pg_stat_archiver: {ex.Message}");
-                LogArchiverFailed(_logger, ex);
-            }
-
-            try
-            {
-                await Task.Delay(LoopBackoff.Splay(_config.HealthInterval), _time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        _readiness.Set(ArchiverCheckName, false, $"cannot read pg_stat_archiver: {exception.Message}");
+        LogArchiverFailed(_logger, exception);
     }
 
     [LoggerMessage(EventId = 6300, Level = LogLevel.Warning, Message = "{Engine} health check failing")]

@@ -1,51 +1,43 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Configuration;
 
 namespace NodeAgent.Roles.Db.MariaDb;
 
-/// <summary>Ships closed binlogs every <c>db.backup.binlog_interval</c>.</summary>
-public sealed partial class BinlogShipService(BinlogShipper shipper, TimeSpan interval, BackupMetrics metrics, TimeProvider time, ILogger<BinlogShipService> logger)
-    : BackgroundService
+/// <summary>
+/// Ships closed binlogs every <c>db.backup.binlog_interval</c>, the first time at once; a failed round is retried after
+/// 5 s, backing off to 10 min.
+/// </summary>
+public sealed partial class BinlogShipService(MariaDbBackups backups, DbSection db, BackupMetrics metrics, TimeProvider time, ILogger<BinlogShipService> logger)
+    : AgentLoop(time, logger)
 {
-    private readonly LoopBackoff _backoff = new(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10));
+    private readonly BinlogShipper _shipper = backups.Shipper();
+    private readonly TimeSpan _interval = db.Backup.BinlogInterval;
+    private readonly ILogger _logger = logger;
 
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    public override string LoopName => "binlog shipping";
+
+    protected override TimeSpan Interval => _interval;
+
+    protected override TimeSpan InitialDelay => TimeSpan.Zero;
+
+    protected override TimeSpan RetryFloor => TimeSpan.FromSeconds(5);
+
+    protected override TimeSpan RetryCeiling => TimeSpan.FromMinutes(10);
+
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => ShipOnceAsync(cancellationToken);
+
+    /// <summary>Ships what is closed and not shipped yet. Returns how many binlogs were shipped.</summary>
+    public async Task<int> ShipOnceAsync(CancellationToken cancellationToken)
     {
-        var shipped = await shipper.ShipAsync(cancellationToken);
+        var shipped = await _shipper.ShipAsync(cancellationToken);
         metrics.Shipped(shipped.Count);
         return shipped.Count;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            TimeSpan delay;
-            try
-            {
-                await RunOnceAsync(stoppingToken);
-                _backoff.Reset();
-                delay = LoopBackoff.Splay(interval);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                delay = _backoff.NextDelay();
-                LogFailed(logger, delay.TotalSeconds, ex);
-            }
-
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    /// <summary>Every failed round is logged with its exception and when the next one starts.</summary>
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => LogFailed(_logger, retryIn.TotalSeconds, exception);
 
     [LoggerMessage(EventId = 6240, Level = LogLevel.Error, Message = "Shipping binlogs failed; next attempt in {Seconds:0} s")]
     private static partial void LogFailed(ILogger logger, double seconds, Exception exception);

@@ -15,7 +15,7 @@ public sealed class MariaDbBackups(DbSection db, AgentConfig config, NodeIdentit
 
     public MariaDbConfig MariaDb => _db.MariaDb ?? throw new InvalidOperationException("db.mariadb is required");
 
-    public string Prefix { get; } = BackupPrefixes.For(db, config, identity);
+    public string Prefix { get; } = BackupPrefixes.For(MariaDbEngine.PrefixSegment, db.Backup, config, identity);
 
     public MariaDbLayout Layout => new(Prefix);
 

@@ -1,5 +1,6 @@
 using NodeAgent.Configuration;
 using NodeAgent.Roles.Db.Configuration;
+using NodeAgent.Roles.Db.Health;
 using Npgsql;
 
 namespace NodeAgent.Roles.Db.Postgres;

@@ -26,6 +26,44 @@ public sealed record RecoveryTarget
 
     public static RecoveryTarget AtLsn(Lsn lsn) => new("lsn", null, lsn);
 
+    /// <summary>
+    /// The target <c>backup restore</c> asks for: <c>--target-time</c> (ISO 8601, UTC when no offset is given),
+    /// <c>--target-lsn</c>, or neither (<see cref="Latest"/>). False with the reason when they are both given or malformed.
+    /// </summary>
+    public static bool TryParse(string? time, string? lsn, out RecoveryTarget target, out string error)
+    {
+        target = Latest;
+        error = string.Empty;
+        if (time is not null && lsn is not null)
+        {
+            error = "--target-time and --target-lsn are mutually exclusive";
+            return false;
+        }
+
+        if (time is not null)
+        {
+            if (!DateTimeOffset.TryParse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var at))
+            {
+                error = $"--target-time '{time}' is not a time such as 2025-01-31T23:59:59Z";
+                return false;
+            }
+
+            target = AtTime(at);
+        }
+        else if (lsn is not null)
+        {
+            if (!Postgres.Lsn.TryParse(lsn, out var location))
+            {
+                error = $"--target-lsn '{lsn}' is not a WAL location such as 0/3000060";
+                return false;
+            }
+
+            target = AtLsn(location);
+        }
+
+        return true;
+    }
+
     /// <summary>Settings for postgresql.auto.conf, besides restore_command.</summary>
     public IEnumerable<(string Name, string Value)> Settings()
     {

@@ -1,6 +1,6 @@
-namespace NodeAgent.Roles.Db.Postgres;
+namespace NodeAgent.Roles.Db.Health;
 
-/// <summary>A row of <c>pg_stat_archiver</c>: is archive_command keeping up, or failing?</summary>
+/// <summary>The state of the engine's WAL archiver (PostgreSQL: a row of <c>pg_stat_archiver</c>): is archive_command keeping up, or failing?</summary>
 public sealed record ArchiverStatus(
     long ArchivedCount,
     long FailedCount,

@@ -1,0 +1,82 @@
+using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Engines;
+
+namespace NodeAgent.Roles.Db.Postgres;
+
+/// <summary>The <c>backup</c> commands on PostgreSQL: base backups, restore with point-in-time recovery, verify, retention.</summary>
+public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupOperations
+{
+    public async Task<BackupListing> ListAsync(string? prefix, CancellationToken cancellationToken)
+    {
+        var entries = await backups.Catalog(prefix).ListAsync(cancellationToken);
+        return new BackupListing("TAR", "WAL", entries
+            .Select(e => new BackupListEntry(e.Id, e.StoredBytes, e.Manifest is { } m
+                ? new BackupDetails(m.StartTime, m.StopTime, m.StoredBytes, m.TarBytes, $"{m.StartWal}..{m.StopWal}", m.ToJsonBytes())
+                : null))
+            .ToList());
+    }
+
+    /// <summary>The running agent takes it when there is one (warm process, docs/backups.md), else this process does.</summary>
+    public async Task<IReadOnlyList<string>> PushAsync(CancellationToken cancellationToken)
+    {
+        var m = await BackupSocketClient.TryBackupAsync(backups.SocketPath, cancellationToken)
+            ?? await backups.Runner().RunAsync(cancellationToken);
+        return [$"backup {m.Id} complete: {ByteSize.Format(m.TarBytes)} → {ByteSize.Format(m.StoredBytes)} stored, WAL {m.StartWal}..{m.StopWal}"];
+    }
+
+    /// <summary>Writes the base backup into a new directory (<c>--to</c>) with recovery settings up to the target.</summary>
+    public async Task<IReadOnlyList<string>> RestoreAsync(BackupRestoreRequest request, CancellationToken cancellationToken)
+    {
+        if (request.TargetDirectory is not { } directory)
+        {
+            throw new BackupUsageException("--to DIR is required for PostgreSQL");
+        }
+
+        if (!RecoveryTarget.TryParse(request.TargetTime, request.TargetLsn, out var target, out var error))
+        {
+            throw new BackupUsageException(error);
+        }
+
+        var osUser = OsUser.Find(request.Owner ?? backups.Postgres.OsUser);
+        backups.WriteSettings();
+        var manifest = await backups.Restorer(request.Prefix).RestoreAsync(new RestoreRequest
+        {
+            TargetDirectory = directory,
+            Target = target,
+            BackupId = request.BackupId,
+            RestoreCommand = PostgresBackups.RestoreCommand(backups.SettingsPath, request.Prefix),
+            Owner = osUser,
+        }, cancellationToken);
+        return
+        [
+            $"restored base backup {manifest.Id} into {Path.GetFullPath(directory)}; recovery target {target}",
+            "start PostgreSQL on it to replay the archived WAL (recovery.signal and the settings are in place)",
+        ];
+    }
+
+    /// <summary>Restores into a scratch directory, starts PostgreSQL on loopback, runs the query, cleans up.</summary>
+    public async Task<IReadOnlyList<string>> VerifyAsync(BackupVerifyRequest request, CancellationToken cancellationToken)
+    {
+        var owner = OsUser.Find(backups.Postgres.OsUser);
+        var report = await backups.Verifier(request.Prefix).VerifyAsync(request.ScratchDirectory, request.BackupId, dir =>
+        {
+            var settings = Path.Combine(dir, "config", "archive.json");
+            ArchiveConfigWriter.Write(settings, backups.Settings(request.Prefix), owner);
+            return PostgresBackups.RestoreCommand(settings);
+        }, owner, request.Query, cancellationToken);
+        return
+        [
+            $"backup {report.BackupId}: OK",
+            $"  restore   {report.RestoreTime.TotalSeconds:0.0} s",
+            $"  recovery  {report.RecoveryTime.TotalSeconds:0.0} s, replayed to {report.ReplayedTo}",
+            $"  query     {report.Query}",
+            $"  result    {report.Result}",
+        ];
+    }
+
+    public async Task<IReadOnlyList<string>> RetainAsync(int keep, CancellationToken cancellationToken)
+    {
+        var plan = await backups.Retention().ApplyAsync(keep, cancellationToken);
+        return [$"kept {plan.KeptBackups.Count} backups; deleted {plan.DeletedBackups.Count} backups and {plan.DeletedWal.Count} WAL files (WAL kept from {plan.OldestNeededWal ?? "-"})"];
+    }
+}

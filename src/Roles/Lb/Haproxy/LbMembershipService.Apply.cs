@@ -1,4 +1,3 @@
-using System.Net;
 using NodeAgent.Configuration;
 using NodeAgent.Messaging;
 using NodeAgent.Registry;
@@ -16,10 +15,10 @@ public sealed partial class LbMembershipService
     private async Task ReconcileLockedAsync(CancellationToken cancellationToken, IReadOnlyList<ServerState>? running = null)
     {
         running ??= HaproxyOutputParser.ServersState(await _runtime.DumpServersStateAsync(cancellationToken));
-        IReadOnlySet<string> leaving;
+        IReadOnlySet<ServerKey> leaving;
         lock (_leaving)
         {
-            leaving = _leaving.Keys.ToHashSet(StringComparer.Ordinal);
+            leaving = _leaving.Keys.ToHashSet();
         }
 
         var plan = MembershipPlanner.Plan(_desired.Servers, running, _files.Membership, leaving, _heldByUs, _damper, _time.GetUtcNow());
@@ -40,7 +39,7 @@ public sealed partial class LbMembershipService
                 StartLeave(leaver);
             }
         }
-        else if (_lb.Apply == LbApplyMode.RuntimeApi && !SameServers(_files.Membership, running))
+        else if (_lb.Apply == LbApplyMode.RuntimeApi && !_files.Membership.SameServersAs(running))
         {
             // HAProxy runs other servers than the config says (a reload of an older file, a restart): write what runs.
             await PersistLockedAsync(cancellationToken);
@@ -57,7 +56,7 @@ public sealed partial class LbMembershipService
     {
         if (plan.Joins.Count + plan.Moves.Count > 0)
         {
-            var membership = FromRunning(running);
+            var membership = HaproxyMembership.FromRunning(running);
             foreach (var server in plan.Joins.Concat(plan.Moves))
             {
                 membership = membership.With(server);
@@ -106,7 +105,7 @@ public sealed partial class LbMembershipService
             return;
         }
 
-        var membership = FromRunning(running);
+        var membership = HaproxyMembership.FromRunning(running);
         foreach (var server in plan.Joins.Concat(plan.Moves))
         {
             membership = membership.With(server);
@@ -125,7 +124,7 @@ public sealed partial class LbMembershipService
         foreach (var hold in plan.Holds)
         {
             await _runtime.SetStateAsync(hold.Backend, hold.Name, "drain", cancellationToken);
-            _heldByUs.Add($"{hold.App}/{hold.Name}");
+            _heldByUs.Add(hold.Key);
             _changes.WithLabels("hold").Inc();
             LogHeld(_logger, hold.Path, _lb.FlapHoldDown.TotalSeconds);
         }
@@ -133,7 +132,7 @@ public sealed partial class LbMembershipService
         foreach (var release in plan.Releases)
         {
             await _runtime.SetStateAsync(release.Backend, release.Name, "ready", cancellationToken);
-            _heldByUs.Remove($"{release.App}/{release.Name}");
+            _heldByUs.Remove(release.Key);
             _changes.WithLabels("release").Inc();
             LogReleased(_logger, release.Path);
         }
@@ -151,24 +150,15 @@ public sealed partial class LbMembershipService
     private async Task PersistLockedAsync(CancellationToken cancellationToken)
     {
         var dump = await _runtime.DumpServersStateAsync(cancellationToken);
-        _files.Write(FromRunning(HaproxyOutputParser.ServersState(dump)));
+        _files.Write(HaproxyMembership.FromRunning(HaproxyOutputParser.ServersState(dump)));
         _files.WriteState(dump);
     }
-
-    private static HaproxyMembership FromRunning(IReadOnlyList<ServerState> running)
-        => new(running.Where(s => s.App is not null && IPAddress.TryParse(s.Address, out _))
-            .Select(s => new HaproxyServer(s.App!, s.Name, IPAddress.Parse(s.Address), s.Port, s.Id))
-            .OrderBy(s => s.App, StringComparer.Ordinal).ThenBy(s => s.Id)
-            .ToList());
-
-    private static bool SameServers(HaproxyMembership membership, IReadOnlyList<ServerState> running)
-        => FromRunning(running).Servers.ToHashSet().SetEquals(membership.Servers);
 
     private void StartLeave(HaproxyServer server)
     {
         lock (_leaving)
         {
-            var key = $"{server.App}/{server.Name}";
+            var key = server.Key;
             if (!_leaving.ContainsKey(key))
             {
                 _leaving[key] = Task.Run(() => LeaveAsync(server, _stopping));
@@ -183,7 +173,7 @@ public sealed partial class LbMembershipService
     /// </summary>
     private async Task LeaveAsync(HaproxyServer server, CancellationToken cancellationToken)
     {
-        var key = $"{server.App}/{server.Name}";
+        var key = server.Key;
         try
         {
             await LockedAsync(() => _runtime.SetStateAsync(server.Backend, server.Name, "drain", cancellationToken), cancellationToken);
@@ -212,7 +202,7 @@ public sealed partial class LbMembershipService
                 {
                     await _runtime.SetStateAsync(server.Backend, server.Name, "maint", cancellationToken);
                     var running = HaproxyOutputParser.ServersState(await _runtime.DumpServersStateAsync(cancellationToken));
-                    await ReloadWithLockedAsync(FromRunning(running).Without(server.App, server.Name), cancellationToken);
+                    await ReloadWithLockedAsync(HaproxyMembership.FromRunning(running).Without(server.Key), cancellationToken);
                 }, cancellationToken);
             }
             else
@@ -291,11 +281,11 @@ public sealed partial class LbMembershipService
             return;
         }
 
-        IReadOnlyCollection<string> leaving = Leaving;
+        var leaving = Leaving;
         foreach (var record in draining)
         {
             var present = running.Any(s => s.App is not null && s.Name == record.NodeId)
-                          || leaving.Any(k => k.EndsWith("/" + record.NodeId, StringComparison.Ordinal));
+                          || leaving.Any(k => k.NodeId == record.NodeId);
             if (present)
             {
                 continue;

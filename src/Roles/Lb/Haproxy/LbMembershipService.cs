@@ -43,9 +43,9 @@ public sealed partial class LbMembershipService : BackgroundService
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly FlapDamper _damper;
-    private readonly Dictionary<string, Task> _leaving = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _heldByUs = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ServerState> _lastStates = new(StringComparer.Ordinal);
+    private readonly Dictionary<ServerKey, Task> _leaving = [];
+    private readonly HashSet<ServerKey> _heldByUs = [];
+    private readonly Dictionary<ServerKey, ServerState> _lastStates = [];
     private readonly Dictionary<string, NodeRecord> _records = new(StringComparer.Ordinal);
     private readonly HashSet<string> _acked = new(StringComparer.Ordinal);
     private readonly HashSet<string> _reported = new(StringComparer.Ordinal);
@@ -101,8 +101,8 @@ public sealed partial class LbMembershipService : BackgroundService
         }
     }
 
-    /// <summary>Servers whose leave (drain → maint → delete) is still running, as <c>app/node</c>.</summary>
-    public IReadOnlyCollection<string> Leaving
+    /// <summary>Servers whose leave (drain → maint → delete) is still running.</summary>
+    public IReadOnlyCollection<ServerKey> Leaving
     {
         get
         {
@@ -188,7 +188,7 @@ public sealed partial class LbMembershipService : BackgroundService
                 {
                     foreach (var backend in _lb.Backends)
                     {
-                        _damper.RecordDown($"{backend.App}/{record.NodeId}", now);
+                        _damper.RecordDown(new ServerKey(backend.App, record.NodeId), now);
                     }
                 }
 
@@ -202,7 +202,7 @@ public sealed partial class LbMembershipService : BackgroundService
 
             var listed = listing.Entries.Select(e => e.Record.NodeId).ToHashSet(StringComparer.Ordinal);
             var leaving = Leaving;
-            foreach (var gone in _records.Keys.Where(id => !listed.Contains(id) && !leaving.Any(k => k.EndsWith("/" + id, StringComparison.Ordinal))).ToList())
+            foreach (var gone in _records.Keys.Where(id => !listed.Contains(id) && !leaving.Any(k => k.NodeId == id)).ToList())
             {
                 _records.Remove(gone);
                 _acked.Remove(gone);
@@ -270,15 +270,15 @@ public sealed partial class LbMembershipService : BackgroundService
         var dump = await _runtime.DumpServersStateAsync(cancellationToken);
         var states = HaproxyOutputParser.ServersState(dump);
         var now = _time.GetUtcNow();
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<ServerKey>();
         foreach (var state in states.Where(s => s.App is not null))
         {
-            var key = $"{state.App}/{state.Name}";
+            var key = state.Key!.Value;
             seen.Add(key);
             if (_lastStates.TryGetValue(key, out var before) && !before.IsDown && !before.InMaintenance && state.IsDown && !state.InMaintenance)
             {
                 _damper.RecordDown(key, now);
-                LogServerDown(_logger, key, _lb.FlapHoldDown.TotalSeconds);
+                LogServerDown(_logger, key.ToString(), _lb.FlapHoldDown.TotalSeconds);
             }
 
             _lastStates[key] = state;
@@ -299,7 +299,7 @@ public sealed partial class LbMembershipService : BackgroundService
                 Server = s.Name,
                 Address = s.Address,
                 Port = s.Port,
-                State = _heldByUs.Contains($"{s.App}/{s.Name}") ? "held" : s.Describe(),
+                State = _heldByUs.Contains(s.Key!.Value) ? "held" : s.Describe(),
             }).ToList(),
         });
         return states;

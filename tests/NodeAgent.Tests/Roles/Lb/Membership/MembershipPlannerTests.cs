@@ -1,8 +1,9 @@
 using System.Net;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Membership;
 
-namespace NodeAgent.Tests.Roles.Lb.Haproxy;
+namespace NodeAgent.Tests.Roles.Lb.Membership;
 
 public sealed class MembershipPlannerTests
 {

@@ -3,8 +3,9 @@ using NodeAgent.Registry;
 using NodeAgent.Roles;
 using NodeAgent.Roles.Lb.Configuration;
 using NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Membership;
 
-namespace NodeAgent.Tests.Roles.Lb.Haproxy;
+namespace NodeAgent.Tests.Roles.Lb.Membership;
 
 public sealed class DesiredMembershipTests
 {

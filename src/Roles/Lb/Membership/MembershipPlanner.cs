@@ -1,6 +1,7 @@
 using System.Net;
+using NodeAgent.Roles.Lb.Haproxy;
 
-namespace NodeAgent.Roles.Lb.Haproxy;
+namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// Compares what should be (the desired servers) with what HAProxy runs (<c>show servers state</c>) and plans the

@@ -1,4 +1,6 @@
-namespace NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Haproxy;
+
+namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// Flap damping: a server that went down (its node reported unhealthy, or HAProxy's checks marked it down) is held

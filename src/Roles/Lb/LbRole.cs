@@ -3,6 +3,7 @@ using NodeAgent.Hosting;
 using NodeAgent.Roles.Lb.Configuration;
 using NodeAgent.Roles.Lb.Failover;
 using NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Membership;
 
 namespace NodeAgent.Roles.Lb;
 
@@ -23,6 +24,7 @@ public sealed class LbRole : NodeRole<LbSection>
     protected override void Configure(RoleBuilder role, LbSection lb)
     {
         role.AddHaproxyBalancer(lb);
+        role.AddLbMembership(lb);
         role.AddLbFailover(lb);
     }
 }

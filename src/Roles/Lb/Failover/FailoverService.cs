@@ -1,60 +1,56 @@
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using NodeAgent.Configuration;
 using NodeAgent.Dns.Failover;
-using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
 using NodeAgent.Roles.Lb.Configuration;
 
 namespace NodeAgent.Roles.Lb.Failover;
 
 /// <summary>
-/// Runs a failover round every <c>lb.failover.interval</c>. A failed round is retried sooner (jittered backoff, never
-/// later than the interval). On a graceful stop an active node releases its lease so the peer takes over at once.
+/// Runs a failover round (<see cref="FailoverCoordinator.RunOnceAsync"/>) every <c>lb.failover.interval</c> (±5 %). A
+/// failed round goes to <see cref="FailoverCoordinator.OnRoundFailed"/> (stay active while the confirmed lease runs,
+/// else unknown) and is retried sooner (jittered backoff from 250 ms, never later than the interval). On a graceful
+/// stop an active node releases its lease so the peer takes over at once.
 /// </summary>
-public sealed partial class FailoverService(
-    FailoverCoordinator coordinator,
-    LbSection lb,
-    TimeProvider time,
-    ILogger<FailoverService> logger) : BackgroundService
+public sealed partial class FailoverService : AgentLoop
 {
-    private readonly TimeSpan _interval = lb.Failover.Interval;
+    private readonly FailoverCoordinator _coordinator;
+    private readonly LbSection _lb;
+    private readonly ILogger _logger;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public FailoverService(FailoverCoordinator coordinator, LbSection lb, TimeProvider time, ILogger<FailoverService> logger)
+        : base(time, logger)
     {
-        var backoff = new LoopBackoff(TimeSpan.FromMilliseconds(250), _interval);
-        var delay = _interval;
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(delay, time, stoppingToken);
-                await coordinator.RunOnceAsync(stoppingToken);
-                backoff.Reset();
-                delay = LoopBackoff.Splay(_interval, 0.05);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                coordinator.OnRoundFailed(ex);
-                delay = backoff.NextDelay();
-            }
-        }
+        _coordinator = coordinator;
+        _lb = lb;
+        _logger = logger;
     }
+
+    public override string LoopName => "lb failover";
+
+    protected override TimeSpan Interval => _lb.Failover.Interval;
+
+    /// <summary>The claim at startup (<see cref="ClaimSharedNameTask"/>) was the first round; the next one is an interval later.</summary>
+    protected override TimeSpan InitialDelay => Interval;
+
+    protected override double SplayFraction => 0.05;
+
+    protected override TimeSpan RetryFloor => TimeSpan.FromMilliseconds(250);
+
+    public override Task RunOnceAsync(CancellationToken cancellationToken) => _coordinator.RunOnceAsync(cancellationToken);
+
+    /// <summary>The coordinator decides what a failed round means for the claim, and logs it.</summary>
+    protected override void OnRoundFailed(Exception exception, TimeSpan retryIn) => _coordinator.OnRoundFailed(exception);
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
         try
         {
-            await coordinator.ReleaseAsync(cancellationToken);
+            await _coordinator.ReleaseAsync(cancellationToken);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            LogReleaseFailed(logger, coordinator.Name, ex);
+            LogReleaseFailed(_logger, _coordinator.Name, ex);
         }
     }
 

@@ -29,7 +29,7 @@ public sealed partial class HaproxyConfigFiles(LbSection lb, AgentConfig config,
             {
                 if (!Names.App().IsMatch(server.App) || !Names.IsNodeId(server.Name) || server.Port is < 1 or > 65535 || server.Id < 1)
                 {
-                    throw new InvalidDataException($"server '{server.App}/{server.Name}' is not valid");
+                    throw new InvalidDataException($"server '{server.Key}' is not valid");
                 }
             }
 

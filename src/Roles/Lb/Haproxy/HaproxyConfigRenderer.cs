@@ -108,17 +108,17 @@ public static class HaproxyConfigRenderer
         text.AppendLine($"    http-request set-header X-Forwarded-Proto {(https ? "https" : "http")}");
         foreach (var backend in lb.Backends.Where(b => b.Hosts.Count > 0))
         {
-            text.AppendLine($"    use_backend {HaproxyServer.BackendName(backend.App)} if {{ req.hdr(host),field(1,:),lower -m str {string.Join(' ', backend.Hosts)} }}");
+            text.AppendLine($"    use_backend {ServerKey.BackendName(backend.App)} if {{ req.hdr(host),field(1,:),lower -m str {string.Join(' ', backend.Hosts)} }}");
         }
 
-        text.AppendLine($"    default_backend {HaproxyServer.BackendName(lb.DefaultBackend ?? lb.Backends[0].App)}");
+        text.AppendLine($"    default_backend {ServerKey.BackendName(lb.DefaultBackend ?? lb.Backends[0].App)}");
         text.AppendLine();
     }
 
     private static void Backend(StringBuilder text, LbBackendConfig backend, HaproxyMembership membership, string cluster)
     {
         var check = backend.Check;
-        text.AppendLine($"backend {HaproxyServer.BackendName(backend.App)}");
+        text.AppendLine($"backend {ServerKey.BackendName(backend.App)}");
         text.AppendLine($"    balance {backend.Balance}");
         if (backend.Balance == "source")
         {

@@ -16,13 +16,26 @@ public sealed record HaproxyMembership(IReadOnlyList<HaproxyServer> Servers)
 
     public IEnumerable<HaproxyServer> ForApp(string app) => Servers.Where(s => s.App == app).OrderBy(s => s.Id);
 
-    public HaproxyServer? Find(string app, string name) => Servers.FirstOrDefault(s => s.App == app && s.Name == name);
+    public HaproxyServer? Find(ServerKey key) => Servers.FirstOrDefault(s => s.Key == key);
 
     public HaproxyMembership With(HaproxyServer server)
-        => new(Servers.Where(s => !(s.App == server.App && s.Name == server.Name)).Append(server).OrderBy(s => s.App, StringComparer.Ordinal).ThenBy(s => s.Id).ToList());
+        => new(Servers.Where(s => s.Key != server.Key).Append(server).OrderBy(s => s.App, StringComparer.Ordinal).ThenBy(s => s.Id).ToList());
 
-    public HaproxyMembership Without(string app, string name)
-        => new(Servers.Where(s => !(s.App == app && s.Name == name)).ToList());
+    public HaproxyMembership Without(ServerKey key)
+        => new(Servers.Where(s => s.Key != key).ToList());
+
+    /// <summary>
+    /// The servers HAProxy runs in our backends (<c>show servers state</c>), as a membership to write into the config;
+    /// a server whose address is not an IP address (never one of ours) is left out.
+    /// </summary>
+    public static HaproxyMembership FromRunning(IReadOnlyList<ServerState> running)
+        => new(running.Where(s => s.App is not null && IPAddress.TryParse(s.Address, out _))
+            .Select(s => new HaproxyServer(s.App!, s.Name, IPAddress.Parse(s.Address), s.Port, s.Id))
+            .OrderBy(s => s.App, StringComparer.Ordinal).ThenBy(s => s.Id)
+            .ToList());
+
+    /// <summary>Whether HAProxy runs exactly the servers of this membership (same apps, names, addresses, ports and ids).</summary>
+    public bool SameServersAs(IReadOnlyList<ServerState> running) => FromRunning(running).Servers.ToHashSet().SetEquals(Servers);
 
     /// <summary>The smallest id not used in the app's backend by this membership nor by <paramref name="taken"/>.</summary>
     public int NextId(string app, IEnumerable<int> taken)

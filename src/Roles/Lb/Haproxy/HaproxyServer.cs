@@ -9,18 +9,16 @@ namespace NodeAgent.Roles.Lb.Haproxy;
 /// </summary>
 public sealed record HaproxyServer(string App, string Name, IPAddress Address, int Port, int Id)
 {
-    public string Backend => BackendName(App);
+    public ServerKey Key => new(App, Name);
 
-    public string Path => $"{Backend}/{Name}";
+    public string Backend => Key.Backend;
+
+    /// <summary><c>be_&lt;app&gt;/node</c>, as the runtime API names the server.</summary>
+    public string Path => Key.Path;
 
     public string Endpoint => Address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6
         ? $"[{Address}]:{Port}"
         : $"{Address}:{Port}";
-
-    public static string BackendName(string app) => $"be_{app}";
-
-    /// <summary>The app of a backend we generated, or null for any other proxy.</summary>
-    public static string? AppOf(string backend) => backend.StartsWith("be_", StringComparison.Ordinal) ? backend[3..] : null;
 
     public bool SameTarget(HaproxyServer other) => Address.Equals(other.Address) && Port == other.Port;
 }

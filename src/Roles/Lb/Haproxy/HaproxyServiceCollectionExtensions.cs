@@ -2,17 +2,15 @@ using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
 using NodeAgent.Lifecycle;
-using NodeAgent.Messaging;
 using NodeAgent.Roles.Lb.Configuration;
-using NodeAgent.Roles.Lb.Membership;
 
 namespace NodeAgent.Roles.Lb.Haproxy;
 
 public static class HaproxyServiceCollectionExtensions
 {
     /// <summary>
-    /// The lb role's balancer: HAProxy generated from <c>lb:</c>, started and supervised, its access log, and its
-    /// servers kept in step with the registry through the runtime API (with <c>membership</c> nudges).
+    /// The lb role's balancer: HAProxy generated from <c>lb:</c>, started and supervised, its runtime API client and
+    /// its access log. Its servers are kept in step with the registry by <c>AddLbMembership</c>.
     /// </summary>
     public static RoleBuilder AddHaproxyBalancer(this RoleBuilder role, LbSection lb)
     {
@@ -26,9 +24,6 @@ public static class HaproxyServiceCollectionExtensions
         services.AddSingleton<IStartupTask, StartHaproxyTask>();
         services.AddHostedService(sp => sp.GetRequiredService<AccessLogReceiver>());
         services.AddHostedService<HaproxySupervisor>();
-        services.AddSingleton<LbMembershipService>();
-        services.AddHostedService(sp => sp.GetRequiredService<LbMembershipService>());
-        role.MessageHandler<LbMembershipHandler>();
         return role;
     }
 }

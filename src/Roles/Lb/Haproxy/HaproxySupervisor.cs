@@ -12,6 +12,8 @@ namespace NodeAgent.Roles.Lb.Haproxy;
 /// Watches the HAProxy master: if it exits while the agent runs, the node is marked unhealthy and not ready, and
 /// HAProxy is started again (with backoff) from the config and server-state file, so its backends come back as they
 /// were. On a graceful stop of the agent HAProxy stops softly (finishing its connections) after the node drained.
+/// Event-driven (it waits for the master to exit), so not an <see cref="AgentLoop"/>: restarts back off through
+/// <see cref="LoopBackoff"/>, reset by a restart that succeeded, and every failure is logged with its exception.
 /// </summary>
 public sealed partial class HaproxySupervisor(
     HaproxyProcess process,
@@ -39,8 +41,9 @@ public sealed partial class HaproxySupervisor(
             {
                 return;
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex)
             {
+                // Any other end of the run (a failed or hard-stopped run included) is an exit: logged, then restarted.
                 LogExitedWithError(logger, ex);
             }
 

@@ -21,7 +21,10 @@ public sealed record ServerState(
 
     public bool IsDown => OperationalState == Stopped;
 
-    public string? App => HaproxyServer.AppOf(Backend);
+    public string? App => ServerKey.AppOf(Backend);
+
+    /// <summary>The server's key, or null when it is not in one of our backends.</summary>
+    public ServerKey? Key => ServerKey.Of(Backend, Name);
 
     /// <summary>up, down, drain or maint.</summary>
     public string Describe() => InMaintenance ? "maint" : Draining ? "drain" : IsDown ? "down" : "up";

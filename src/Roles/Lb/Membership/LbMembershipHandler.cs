@@ -1,17 +1,16 @@
 using NodeAgent.Bootstrap;
 using NodeAgent.Hosting;
 using NodeAgent.Messaging;
-using NodeAgent.Roles.Lb.Haproxy;
 using NodeAgent.Roles.Web;
 using NodeAgent.Roles.Web.Membership;
 
 namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
-/// On an lb node: a web node's <c>join</c>/<c>leave</c> nudge. The body is only a hint: it triggers an immediate
-/// registry listing, and the (validated) registry object decides.
+/// On an lb node: a web node's <c>join</c>/<c>leave</c> nudge. The body is only a hint: it wakes the registry sync
+/// (an immediate listing), and the (validated) registry object decides.
 /// </summary>
-public sealed class LbMembershipHandler(NodeIdentity identity, RoleCatalog roles, LbMembershipService membership) : IMessageHandler
+public sealed class LbMembershipHandler(NodeIdentity identity, RoleCatalog roles, MembershipSyncLoop sync) : IMessageHandler
 {
     public string MessageType => MembershipMessage.Type;
 
@@ -28,7 +27,7 @@ public sealed class LbMembershipHandler(NodeIdentity identity, RoleCatalog roles
         };
         if (outcome.Disposition == MessageDisposition.Completed)
         {
-            membership.RequestSync();
+            sync.Wake();
         }
 
         return Task.FromResult(outcome);

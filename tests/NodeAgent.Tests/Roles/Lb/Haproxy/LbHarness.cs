@@ -12,6 +12,7 @@ using NodeAgent.Registry;
 using NodeAgent.Roles;
 using NodeAgent.Roles.Lb.Configuration;
 using NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Membership;
 using NodeAgent.Status;
 using NodeAgent.Storage;
 using NodeAgent.Testing;
@@ -19,9 +20,10 @@ using NodeAgent.Testing;
 namespace NodeAgent.Tests.Roles.Lb.Haproxy;
 
 /// <summary>
-/// The lb role's balancer in-process, wired exactly as the agent wires it (AddHaproxyBalancer), against a real
-/// HAProxy 2.6 and the local S3/SQS: tests drive <see cref="LbMembershipService.SyncAsync"/> and
-/// <see cref="LbMembershipService.TickAsync"/> themselves and read HAProxy through its runtime API.
+/// The lb role's balancer in-process, wired exactly as the agent wires it (AddHaproxyBalancer, AddLbMembership), against
+/// a real HAProxy 2.6 and the local S3/SQS: the loops are not started; tests drive
+/// <see cref="MembershipReconciler.SyncAsync"/> and <see cref="MembershipReconciler.TickAsync"/> themselves and read
+/// HAProxy through its runtime API.
 /// </summary>
 internal sealed class LbHarness : IAsyncDisposable
 {
@@ -54,7 +56,7 @@ internal sealed class LbHarness : IAsyncDisposable
     /// <summary>Every log line the balancer wrote.</summary>
     public CapturingLoggerProvider Logs { get; }
 
-    public LbMembershipService Membership => _services.GetRequiredService<LbMembershipService>();
+    public MembershipReconciler Membership => _services.GetRequiredService<MembershipReconciler>();
 
     public IHaproxyRuntime Runtime => _services.GetRequiredService<IHaproxyRuntime>();
 
@@ -122,7 +124,7 @@ internal sealed class LbHarness : IAsyncDisposable
             .AddSingleton<NodeStatusBoard>();
         var lbSection = config.Section<LbSection>();
         services.AddSingleton(lbSection);
-        new RoleBuilder(services, config).AddHaproxyBalancer(lbSection);
+        new RoleBuilder(services, config).AddHaproxyBalancer(lbSection).AddLbMembership(lbSection);
         var provider = services.BuildServiceProvider();
         var harness = new LbHarness(provider, logs, config, dir, stack, bucket, http, httpsBind);
         await provider.GetServices<IStartupTask>().OfType<StartHaproxyTask>().Single().RunAsync(CancellationToken.None);

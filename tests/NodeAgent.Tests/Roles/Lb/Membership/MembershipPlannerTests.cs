@@ -1,13 +1,14 @@
 using System.Net;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Membership;
 
-namespace NodeAgent.Tests.Roles.Lb.Haproxy;
+namespace NodeAgent.Tests.Roles.Lb.Membership;
 
 public sealed class MembershipPlannerTests
 {
     private static readonly DateTimeOffset Now = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
-    private static readonly HashSet<string> None = [];
+    private static readonly HashSet<ServerKey> None = [];
 
     private static DesiredServer Want(string node, string address, int port = 80, string app = "shop")
         => new(app, node, IPAddress.Parse(address), port, new NodeRecord
@@ -63,7 +64,7 @@ public sealed class MembershipPlannerTests
     public void Plan_LeavesServersThatAreAlreadyLeavingAlone()
     {
         var plan = MembershipPlanner.Plan([Want("web-1", "10.0.0.1")], [Running("web-1", "10.0.0.1", 1, admin: 8), Running("web-2", "10.0.0.2", 2)],
-            HaproxyMembership.Empty, new HashSet<string> { "shop/web-1", "shop/web-2" }, None, new FlapDamper(TimeSpan.Zero), Now);
+            HaproxyMembership.Empty, new HashSet<ServerKey> { new("shop", "web-1"), new("shop", "web-2") }, None, new FlapDamper(TimeSpan.Zero), Now);
 
         Assert.True(plan.IsEmpty);
     }
@@ -72,8 +73,8 @@ public sealed class MembershipPlannerTests
     public void Plan_DoesNotAddAServerInItsHoldDown_AndDrainsOneThatCameBackUpDuringIt()
     {
         var damper = new FlapDamper(TimeSpan.FromSeconds(30));
-        damper.RecordDown("shop/web-1", Now - TimeSpan.FromSeconds(10));
-        damper.RecordDown("shop/web-2", Now - TimeSpan.FromSeconds(10));
+        damper.RecordDown(new ServerKey("shop", "web-1"), Now - TimeSpan.FromSeconds(10));
+        damper.RecordDown(new ServerKey("shop", "web-2"), Now - TimeSpan.FromSeconds(10));
 
         var plan = MembershipPlanner.Plan([Want("web-1", "10.0.0.1"), Want("web-2", "10.0.0.2")], [Running("web-2", "10.0.0.2", 2)],
             HaproxyMembership.Empty, None, None, damper, Now);
@@ -86,7 +87,7 @@ public sealed class MembershipPlannerTests
     public void Plan_LeavesADownServerInItsHoldDownToTheChecks()
     {
         var damper = new FlapDamper(TimeSpan.FromSeconds(30));
-        damper.RecordDown("shop/web-2", Now - TimeSpan.FromSeconds(10));
+        damper.RecordDown(new ServerKey("shop", "web-2"), Now - TimeSpan.FromSeconds(10));
 
         var plan = MembershipPlanner.Plan([Want("web-2", "10.0.0.2")], [Running("web-2", "10.0.0.2", 2, op: 0)],
             HaproxyMembership.Empty, None, None, damper, Now);
@@ -98,10 +99,10 @@ public sealed class MembershipPlannerTests
     public void Plan_ReleasesAHeldServer_OnceItsHoldDownIsOver()
     {
         var damper = new FlapDamper(TimeSpan.FromSeconds(30));
-        damper.RecordDown("shop/web-2", Now - TimeSpan.FromSeconds(31));
+        damper.RecordDown(new ServerKey("shop", "web-2"), Now - TimeSpan.FromSeconds(31));
 
         var plan = MembershipPlanner.Plan([Want("web-2", "10.0.0.2")], [Running("web-2", "10.0.0.2", 2, admin: 8)],
-            HaproxyMembership.Empty, None, new HashSet<string> { "shop/web-2" }, damper, Now);
+            HaproxyMembership.Empty, None, new HashSet<ServerKey> { new("shop", "web-2") }, damper, Now);
 
         Assert.Equal("web-2", Assert.Single(plan.Releases).Name);
         Assert.Empty(plan.Holds);
@@ -130,8 +131,8 @@ public sealed class MembershipPlannerTests
     public void FlapDamper_WithZeroHoldDown_NeverHolds()
     {
         var damper = new FlapDamper(TimeSpan.Zero);
-        damper.RecordDown("shop/web-1", Now);
+        damper.RecordDown(new ServerKey("shop", "web-1"), Now);
 
-        Assert.False(damper.IsHeld("shop/web-1", Now));
+        Assert.False(damper.IsHeld(new ServerKey("shop", "web-1"), Now));
     }
 }

@@ -1,4 +1,6 @@
-namespace NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Haproxy;
+
+namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// What to change in HAProxy to match the registry: servers to add, to take out (drain, then delete), to point at a

@@ -3,7 +3,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Lb.Configuration;
 
-namespace NodeAgent.Roles.Lb.Haproxy;
+namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// Which web nodes should serve which app, from a registry listing: live (not stale), <c>healthy</c> entries whose

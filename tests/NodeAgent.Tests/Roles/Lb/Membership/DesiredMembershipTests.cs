@@ -3,8 +3,9 @@ using NodeAgent.Registry;
 using NodeAgent.Roles;
 using NodeAgent.Roles.Lb.Configuration;
 using NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Membership;
 
-namespace NodeAgent.Tests.Roles.Lb.Haproxy;
+namespace NodeAgent.Tests.Roles.Lb.Membership;
 
 public sealed class DesiredMembershipTests
 {
@@ -64,7 +65,7 @@ public sealed class DesiredMembershipTests
     {
         var desired = DesiredMembership.From(new RegistryListing([Entry("web-x", "192.168.1.10"), Entry("web-y", "::ffff:10.0.0.7")], []), Lb);
 
-        Assert.Equal("shop/web-y", Assert.Single(desired.Servers).Key);
+        Assert.Equal(new ServerKey("shop", "web-y"), Assert.Single(desired.Servers).Key);
         var excluded = Assert.Single(desired.Excluded);
         Assert.Equal("c1/nodes/web/web-x.json", excluded.Key);
         Assert.Equal("address 192.168.1.10 is outside lb.allowed_cidrs (10.0.0.0/16, fd00::/8)", excluded.Reason);
@@ -77,7 +78,7 @@ public sealed class DesiredMembershipTests
             [Entry("web-1", "10.0.1.1", port: null, apps: ["shop", "blog"])],
             [new RegistryReject("c1/nodes/web/bad.json", "malformed JSON: x")]), Lb);
 
-        Assert.Equal("blog/web-1", Assert.Single(desired.Servers).Key);
+        Assert.Equal(new ServerKey("blog", "web-1"), Assert.Single(desired.Servers).Key);
         Assert.Contains(desired.Excluded, e => e.Reason.Contains("serves shop but registers no 'http' port", StringComparison.Ordinal));
         Assert.Contains(desired.Excluded, e => e.Key == "c1/nodes/web/bad.json" && e.Reason == "malformed JSON: x");
     }

@@ -1,6 +1,7 @@
 using System.Net;
+using NodeAgent.Roles.Lb.Haproxy;
 
-namespace NodeAgent.Roles.Lb.Haproxy;
+namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// Compares what should be (the desired servers) with what HAProxy runs (<c>show servers state</c>) and plans the
@@ -15,17 +16,17 @@ public static class MembershipPlanner
         IReadOnlyList<DesiredServer> desired,
         IReadOnlyList<ServerState> running,
         HaproxyMembership known,
-        IReadOnlySet<string> leaving,
-        IReadOnlySet<string> heldByUs,
+        IReadOnlySet<ServerKey> leaving,
+        IReadOnlySet<ServerKey> heldByUs,
         FlapDamper damper,
         DateTimeOffset now)
     {
-        var ours = running.Where(s => s.App is not null).ToDictionary(s => $"{s.App}/{s.Name}", StringComparer.Ordinal);
+        var ours = running.Where(s => s.Key is not null).ToDictionary(s => s.Key!.Value);
         var joins = new List<HaproxyServer>();
         var moves = new List<HaproxyServer>();
         var holds = new List<HaproxyServer>();
         var releases = new List<HaproxyServer>();
-        var wanted = new HashSet<string>(StringComparer.Ordinal);
+        var wanted = new HashSet<ServerKey>();
         var idsInUse = running.Where(s => s.App is not null).GroupBy(s => s.App!).ToDictionary(g => g.Key, g => g.Select(s => s.Id).ToList());
         foreach (var d in desired)
         {
@@ -64,7 +65,7 @@ public static class MembershipPlanner
             }
 
             var taken = idsInUse.GetValueOrDefault(d.App) ?? [];
-            var id = known.Find(d.App, d.NodeId)?.Id is { } knownId && !taken.Contains(knownId) ? knownId : known.NextId(d.App, taken);
+            var id = known.Find(d.Key)?.Id is { } knownId && !taken.Contains(knownId) ? knownId : known.NextId(d.App, taken);
             taken.Add(id);
             idsInUse[d.App] = taken;
             joins.Add(new HaproxyServer(d.App, d.NodeId, d.Address, d.Port, id));

@@ -1,15 +1,17 @@
-namespace NodeAgent.Roles.Lb.Haproxy;
+using NodeAgent.Roles.Lb.Haproxy;
+
+namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// Flap damping: a server that went down (its node reported unhealthy, or HAProxy's checks marked it down) is held
 /// out of rotation until <c>lb.flap_hold_down</c> has passed since it went down, even if it comes back sooner. Graceful
-/// leaves are not flaps. Keys are <c>app/node</c>.
+/// leaves are not flaps.
 /// </summary>
 public sealed class FlapDamper(TimeSpan holdDown)
 {
-    private readonly Dictionary<string, DateTimeOffset> _downAt = new(StringComparer.Ordinal);
+    private readonly Dictionary<ServerKey, DateTimeOffset> _downAt = [];
 
-    public void RecordDown(string key, DateTimeOffset at)
+    public void RecordDown(ServerKey key, DateTimeOffset at)
     {
         if (holdDown > TimeSpan.Zero)
         {
@@ -17,10 +19,10 @@ public sealed class FlapDamper(TimeSpan holdDown)
         }
     }
 
-    public bool IsHeld(string key, DateTimeOffset now) => HeldUntil(key, now) is not null;
+    public bool IsHeld(ServerKey key, DateTimeOffset now) => HeldUntil(key, now) is not null;
 
     /// <summary>When the hold ends, or null when the server is not held.</summary>
-    public DateTimeOffset? HeldUntil(string key, DateTimeOffset now)
+    public DateTimeOffset? HeldUntil(ServerKey key, DateTimeOffset now)
     {
         if (!_downAt.TryGetValue(key, out var at))
         {

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench;
 
@@ -14,12 +15,12 @@ namespace NodeAgent.Bench;
 /// </summary>
 public static class CrashDeploys
 {
-    public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
+    public static async Task<string> RunAsync(BenchStack stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var deploys = int.Parse(options.GetValueOrDefault("deploys", "200"), CultureInfo.InvariantCulture);
         var maxDelayMs = int.Parse(options.GetValueOrDefault("max-delay-ms", "1500"), CultureInfo.InvariantCulture);
-        var repo = Path.Combine(work, "repo");
-        Shell.InitRepo(repo);
+        var git = GitRepo.Create(Path.Combine(work, "repo"), commandTimeout: Timeout.InfiniteTimeSpan);
+        var repo = git.Path;
         var commits = new List<string>();
         var random = new Random(7);
         for (var c = 0; c < 4; c++)
@@ -35,7 +36,7 @@ public static class CrashDeploys
             }
 
             File.WriteAllText(Path.Combine(repo, "MANIFEST"), manifest.ToString());
-            commits.Add(Shell.Commit(repo, $"tree {c}"));
+            commits.Add(git.CommitWorkingTree($"tree {c}"));
         }
 
         var workers = int.Parse(options.GetValueOrDefault("workers", "4"), CultureInfo.InvariantCulture);
@@ -74,23 +75,27 @@ public static class CrashDeploys
 
     /// <summary>One node (its own agent, state, queue and app dir) through its share of kill -9 cycles.</summary>
     private static async Task WorkerAsync(
-        Fauxqs stack, string work, string repo, List<string> commits, DeployPublisher publisher, string appName, int deploys, int maxDelayMs, Random random, Totals totals)
+        BenchStack stack, string work, string repo, List<string> commits, DeployPublisher publisher, string appName, int deploys, int maxDelayMs, Random random, Totals totals)
     {
-        var address = Shell.NextAddress();
+        var address = BenchAgent.NextAddress();
         var nodeId = "web-" + appName;
-        var userData = Shell.WebUserData(stack, work, nodeId, address, repo, "  keep_releases: 3\n", "{wait_time: 1s}");
+        var userData = stack.WebUserData(work, nodeId, address, repo, "  keep_releases: 3\n", "{wait_time: 1s}");
         File.WriteAllText(userData, File.ReadAllText(userData).Replace("- name: shop", "- name: " + appName));
         var layoutRoot = Path.Combine(work, nodeId, "srv", appName);
         var log = Path.Combine(work, nodeId + ".log");
-        var agent = Agent.Start(userData, address, log);
-        await agent.WaitReadyAsync(TimeSpan.FromMinutes(5));
+        var healthz = StatusEndpoint.Healthz(address);
+        var agent = BenchAgent.Start(userData, log);
+        await agent.WaitReadyAsync(healthz, TimeSpan.FromMinutes(5));
         for (var i = 0; i < deploys; i++)
         {
             var commit = commits[i % commits.Count];
             var published = await publisher.PublishAsync("bench", appName, commit, "bench", CancellationToken.None);
             await Task.Delay(random.Next(0, maxDelayMs));
-            agent.Kill9();
-            await agent.WaitForExitAsync();
+            if (!agent.HasExited)
+            {
+                await agent.KillHardAsync();
+            }
+
             await agent.DisposeAsync();
             var phase = Phase(layoutRoot);
             lock (totals)
@@ -112,8 +117,8 @@ public static class CrashDeploys
                     break;
             }
 
-            agent = Agent.Start(userData, address, log);
-            await agent.WaitReadyAsync(TimeSpan.FromMinutes(5));
+            agent = BenchAgent.Start(userData, log);
+            await agent.WaitReadyAsync(healthz, TimeSpan.FromMinutes(5));
             if (Leftovers(layoutRoot) > 0)
             {
                 Interlocked.Increment(ref totals.Leftovers);

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench;
 
@@ -13,13 +14,13 @@ namespace NodeAgent.Bench;
 /// </summary>
 public static class DeployLatency
 {
-    public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
+    public static async Task<string> RunAsync(BenchStack stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var runs = int.Parse(options.GetValueOrDefault("runs", "7"), CultureInfo.InvariantCulture);
         var files = int.Parse(options.GetValueOrDefault("files", "5000"), CultureInfo.InvariantCulture);
         var fileBytes = int.Parse(options.GetValueOrDefault("file-bytes", "10240"), CultureInfo.InvariantCulture);
-        var repo = Path.Combine(work, "repo");
-        Shell.InitRepo(repo);
+        var git = GitRepo.Create(Path.Combine(work, "repo"), commandTimeout: Timeout.InfiniteTimeSpan);
+        var repo = git.Path;
         var random = new Random(42);
         for (var i = 0; i < files; i++)
         {
@@ -30,16 +31,16 @@ public static class DeployLatency
             File.WriteAllBytes(path, bytes);
         }
 
-        var first = Shell.Commit(repo, "initial");
+        var first = git.CommitWorkingTree("initial");
         Console.Error.WriteLine($"deploy-latency: repo of {files} files, {(long)files * fileBytes / 1_000_000} MB, commit {first[..12]}");
         var floorMirror = Path.Combine(work, "floor.git");
-        Shell.Run(work, "git", "clone", "-q", "--mirror", repo, floorMirror);
+        ProgramRunner.Run(work, "git", ["clone", "-q", "--mirror", repo, floorMirror]);
         Directory.CreateDirectory(Path.Combine(work, "floor-releases"));
 
-        var address = Shell.NextAddress();
-        var userData = Shell.WebUserData(stack, work, "web-1", address, repo);
-        await using var agent = Agent.Start(userData, address, Path.Combine(work, "agent.log"));
-        await agent.WaitReadyAsync(TimeSpan.FromMinutes(2));
+        var address = BenchAgent.NextAddress();
+        var userData = stack.WebUserData(work, "web-1", address, repo);
+        await using var agent = BenchAgent.Start(userData, Path.Combine(work, "agent.log"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromMinutes(2));
         await using var services = stack.PublisherServices();
         var publisher = services.GetRequiredService<DeployPublisher>();
         var current = Path.Combine(work, "web-1", "srv", "shop", "current");
@@ -56,7 +57,7 @@ public static class DeployLatency
                 File.WriteAllBytes(Path.Combine(repo, "d000", $"f{(run * 3) + k:00000}.bin"), bytes);
             }
 
-            var commit = Shell.Commit(repo, $"delta {run}");
+            var commit = git.CommitWorkingTree($"delta {run}");
             if (run % 2 == 0)
             {
                 agentMs.Add(await DeployAndWaitAsync(publisher, commit, current, TimeSpan.FromMinutes(2)));
@@ -71,8 +72,8 @@ public static class DeployLatency
             Console.Error.WriteLine($"deploy-latency: run {run + 1}/{runs}: agent {agentMs[^1]:0} ms, floor {floorMs[^1]:0} ms");
         }
 
-        var a = Shell.Median(agentMs);
-        var f = Shell.Median(floorMs);
+        var a = Statistics.Median(agentMs);
+        var f = Statistics.Median(floorMs);
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
             ["bench"] = "deploy-latency",
@@ -109,8 +110,8 @@ public static class DeployLatency
         var temp = Path.Combine(work, "floor-releases", $".tmp-{run}");
         var target = Path.Combine(work, "floor-releases", $"r{run}");
         var clock = Stopwatch.StartNew();
-        Shell.Run(work, "bash", "-c", "set -eo pipefail; git -C \"$1\" fetch -q --prune origin; mkdir \"$3\"; git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"; mv -T \"$3\" \"$4\"",
-            "floor", mirror, commit, temp, target);
+        ProgramRunner.Run(work, "bash", ["-c", "set -eo pipefail; git -C \"$1\" fetch -q --prune origin; mkdir \"$3\"; git -C \"$1\" archive \"$2\" | tar -x -C \"$3\"; mv -T \"$3\" \"$4\"",
+            "floor", mirror, commit, temp, target]);
         return clock.Elapsed.TotalMilliseconds;
     }
 }

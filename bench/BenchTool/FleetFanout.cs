@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench;
 
@@ -14,57 +15,15 @@ namespace NodeAgent.Bench;
 /// </summary>
 public static class FleetFanout
 {
-    /// <summary>A loopback address whose status port nobody listens on (other suites on this machine run agents too).</summary>
-    private static System.Net.IPAddress FreeStatusAddress()
-    {
-        for (var attempt = 0; attempt < 500; attempt++)
-        {
-            var address = Shell.NextAddress();
-            try
-            {
-                using var probe = new System.Net.Sockets.TcpListener(address, 9780);
-                probe.Start();
-                probe.Stop();
-                return address;
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-            }
-        }
-
-        throw new InvalidOperationException("no free loopback address for a status port after 500 tries");
-    }
-
-    public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
+    public static async Task<string> RunAsync(BenchStack stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var nodes = int.Parse(options.GetValueOrDefault("nodes", "20"), CultureInfo.InvariantCulture);
         var runs = int.Parse(options.GetValueOrDefault("runs", "3"), CultureInfo.InvariantCulture);
-        var repo = Path.Combine(work, "repo");
-        Shell.InitRepo(repo);
-        for (var i = 0; i < 50; i++)
-        {
-            File.WriteAllText(Path.Combine(repo, $"page{i}.html"), $"page {i}\n");
-        }
-
-        var commits = new List<string> { Shell.Commit(repo, "a") };
-        File.WriteAllText(Path.Combine(repo, "index.html"), "b\n");
-        commits.Add(Shell.Commit(repo, "b"));
-
-        var agents = new List<Agent>();
+        var (repo, commits) = WebFleet.CreateRepo(work);
+        var fleet = new WebFleet(stack, work);
         try
         {
-            for (var i = 0; i < nodes; i++)
-            {
-                var address = FreeStatusAddress();
-                var userData = Shell.WebUserData(stack, work, $"web-{i + 1:00}", address, repo);
-                agents.Add(Agent.Start(userData, address, Path.Combine(work, $"web-{i + 1:00}.log"), $"web-{i + 1:00}"));
-                if (i % 5 == 4)
-                {
-                    await Task.WhenAll(agents.TakeLast(5).Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(3))));
-                }
-            }
-
-            await Task.WhenAll(agents.Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(3))));
+            await fleet.StartAsync(repo, nodes, batch: 5, i => $"web-{i + 1:00}", TimeSpan.FromMinutes(3));
             Console.Error.WriteLine($"fleet-fanout: {nodes} agents ready");
             await using var services = stack.PublisherServices();
             var publisher = services.GetRequiredService<DeployPublisher>();
@@ -74,10 +33,10 @@ public static class FleetFanout
             var firstMs = 0.0;
             for (var run = 0; run <= runs; run++)
             {
-                var idleBefore = CpuSample.Take(agents);
+                var idleBefore = CpuSample.Take(fleet.Pids);
                 await Task.Delay(2000);
-                var idle = CpuSample.Take(agents) - idleBefore;
-                var cpuBefore = CpuSample.Take(agents);
+                var idle = CpuSample.Take(fleet.Pids) - idleBefore;
+                var cpuBefore = CpuSample.Take(fleet.Pids);
                 var started = DateTimeOffset.UtcNow;
                 var published = await publisher.PublishAsync("bench", "shop", commits[run % 2], "bench", CancellationToken.None);
                 if (published.Targets.Count != nodes)
@@ -105,11 +64,11 @@ public static class FleetFanout
                 }
 
                 var allLive = (done.Max(s => s.UpdatedAt) - started).TotalMilliseconds;
-                var cpu = CpuSample.Take(agents) - cpuBefore;
+                var cpu = CpuSample.Take(fleet.Pids) - cpuBefore;
                 Console.Error.WriteLine(
                     $"fleet-fanout: run {run}{(run == 0 ? " (warm-up, not counted)" : string.Empty)}: all {nodes} live after {allLive:0} ms; " +
                     $"CPU during the deploy: agents {cpu.AgentsMs:0} ms, other children (fauxqs) {cpu.OthersMs:0} ms; idle 2 s before: agents {idle.AgentsMs:0} ms, others {idle.OthersMs:0} ms; " +
-                    $"load {File.ReadAllText("/proc/loadavg").Trim()}");
+                    $"load {ProcFs.LoadAverage()}");
                 if (run > 0)
                 {
                     results.Add(allLive);
@@ -125,16 +84,16 @@ public static class FleetFanout
             {
                 ["bench"] = "fleet-fanout",
                 ["nodes"] = nodes,
-                ["all_live_ms"] = Math.Round(Shell.Median(results)),
+                ["all_live_ms"] = Math.Round(Statistics.Median(results)),
                 ["runs"] = runs,
                 ["max_ms"] = Math.Round(results.Max()),
                 ["first_deploy_ms"] = Math.Round(firstMs),
-                ["agents_cpu_ms"] = Math.Round(Shell.Median(cpuMs)),
+                ["agents_cpu_ms"] = Math.Round(Statistics.Median(cpuMs)),
             });
         }
         finally
         {
-            await Task.WhenAll(agents.Select(a => a.StopAsync(TimeSpan.FromSeconds(20))));
+            await fleet.StopAsync(TimeSpan.FromSeconds(20), parallel: int.MaxValue);
         }
     }
 }

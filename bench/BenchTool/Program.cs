@@ -15,7 +15,7 @@ if (Directory.Exists(work))
 }
 
 Directory.CreateDirectory(work);
-await using var stack = await Fauxqs.StartAsync(work);
+await using var stack = await BenchStack.StartAsync();
 var options = args.Skip(2).Select(a => a.Split('=', 2)).ToDictionary(a => a[0].TrimStart('-'), a => a.Length > 1 ? a[1] : "true");
 string json = args[0] switch
 {

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Registry;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench;
 
@@ -27,7 +28,7 @@ public static partial class Scale
     private const double S3Tier2 = 0.0004 / 1000;  // GET, HEAD and the rest
     private const double SqsRequest = 0.40 / 1_000_000;
 
-    public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
+    public static async Task<string> RunAsync(BenchStack stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var count = Int(options, "agents", 50);
         var runs = Int(options, "runs", 3);
@@ -36,41 +37,20 @@ public static partial class Scale
         var batch = Int(options, "batch", 10);
         var countFile = Environment.GetEnvironmentVariable("FAUXQS_COUNT_FILE");
 
-        var repo = Path.Combine(work, "repo");
-        Shell.InitRepo(repo);
-        for (var i = 0; i < 50; i++)
-        {
-            File.WriteAllText(Path.Combine(repo, $"page{i}.html"), $"page {i}\n");
-        }
-
-        var commits = new List<string> { Shell.Commit(repo, "a") };
-        File.WriteAllText(Path.Combine(repo, "index.html"), "b\n");
-        commits.Add(Shell.Commit(repo, "b"));
+        var (repo, commits) = WebFleet.CreateRepo(work);
 
         // The one fauxqs stands in for S3 and SQS, which do not share the agents' CPU in production: on a box shared by
         // 50 agents (and other engineers' suites) it must not starve, or every agent times out and retries.
-        Renice(Process.GetCurrentProcess().Id, "fauxqs-server.mjs", -10);
-        var agents = new List<Agent>();
-        var userData = new List<string>();
+        Renice(Environment.ProcessId, "fauxqs-server.mjs", -10);
+        var fleet = new WebFleet(stack, work);
         var load = new List<string> { Load() };
         try
         {
             var startClock = Stopwatch.StartNew();
-            for (var i = 0; i < count; i++)
-            {
-                var address = Shell.NextAddress();
-                var nodeId = $"web-{i + 1:000}";
-                userData.Add(Shell.WebUserData(stack, work, nodeId, address, repo));
-                agents.Add(Agent.Start(userData[^1], address, Path.Combine(work, nodeId + ".log")));
-                if (i % batch == batch - 1)
-                {
-                    await Task.WhenAll(agents.TakeLast(batch).Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(5))));
-                }
-            }
-
-            await Task.WhenAll(agents.Select(a => a.WaitReadyAsync(TimeSpan.FromMinutes(5))));
-            var rssReady = agents.Select(a => RssMb(a.Pid)).ToList();
-            Log($"{count} agents ready in {startClock.Elapsed.TotalSeconds:0} s; RSS per agent median {Shell.Median(rssReady):0} MB, max {rssReady.Max():0} MB; {Mem()}");
+            await fleet.StartAsync(repo, count, batch, i => $"web-{i + 1:000}", TimeSpan.FromMinutes(5));
+            var agents = fleet.Agents;
+            var rssReady = agents.Select(a => ProcFs.RssMb(a.Process.Pid)).ToList();
+            Log($"{count} agents ready in {startClock.Elapsed.TotalSeconds:0} s; RSS per agent median {Statistics.Median(rssReady):0} MB, max {rssReady.Max():0} MB; {Mem()}");
             load.Add(Load());
 
             await using var services = stack.PublisherServices();
@@ -78,7 +58,7 @@ public static partial class Scale
             load.Add(Load());
 
             var (listCold, listWarm) = await ListAsync(stack, count, listRuns);
-            var statusCli = StatusCli(userData[0], count, 3);
+            var statusCli = StatusCli(agents[0].UserData, count, 3);
             load.Add(Load());
 
             // Idle window: nothing but the agents' own loops talks to fauxqs (the bench only scrapes local /metrics).
@@ -91,7 +71,7 @@ public static partial class Scale
             while (idleClock.Elapsed < TimeSpan.FromSeconds(idleSeconds))
             {
                 await Task.Delay(TimeSpan.FromSeconds(Math.Min(60, Math.Max(1, idleSeconds - idleClock.Elapsed.TotalSeconds))));
-                if (agents.FirstOrDefault(a => a.HasExited) is { } dead)
+                if (agents.FirstOrDefault(a => a.Process.HasExited) is { } dead)
                 {
                     throw new InvalidOperationException($"agent on {dead.Address} exited during the idle window");
                 }
@@ -107,7 +87,7 @@ public static partial class Scale
             var serverAfter = await ServerCountsAsync(countFile);
             var serverAfterAt = Stopwatch.GetTimestamp();
             var window = idleClock.Elapsed.TotalSeconds;
-            var rssIdle = agents.Select(a => RssMb(a.Pid)).ToList();
+            var rssIdle = agents.Select(a => ProcFs.RssMb(a.Process.Pid)).ToList();
             load.Add(Load());
 
             var serverWindow = Stopwatch.GetElapsedTime(serverBeforeAt, serverAfterAt).TotalSeconds;
@@ -118,7 +98,7 @@ public static partial class Scale
             var serverTotal = Delta(serverBefore, serverAfter);
             foreach (var (op, n) in agentTotal.OrderBy(kv => kv.Key, StringComparer.Ordinal))
             {
-                Log($"idle {op}: agents counted {n} over their scrape-to-scrape windows (median {Shell.Median(perNode.Select(d => d.Seconds)):0} s); fauxqs saw {serverTotal.GetValueOrDefault(op)} in {serverWindow:0} s, per node per month {serverTotal.GetValueOrDefault(op) / (double)count * SecondsPerMonth / serverWindow:0}");
+                Log($"idle {op}: agents counted {n} over their scrape-to-scrape windows (median {Statistics.Median(perNode.Select(d => d.Seconds)):0} s); fauxqs saw {serverTotal.GetValueOrDefault(op)} in {serverWindow:0} s, per node per month {serverTotal.GetValueOrDefault(op) / (double)count * SecondsPerMonth / serverWindow:0}");
             }
 
             foreach (var (op, n) in serverTotal.Where(kv => !agentTotal.ContainsKey(kv.Key)))
@@ -129,25 +109,25 @@ public static partial class Scale
             // fauxqs's count over its own window: every request of the window, whichever agent sent it (the bench sends none).
             var serverUsd = countFile is null ? double.NaN : Price(serverTotal) / count * SecondsPerMonth / serverWindow;
             var modelled = ModelledWebNodeUsd(apps: 1);
-            var usd = Shell.Median(perNodeUsd);
+            var usd = Statistics.Median(perNodeUsd);
             Log($"idle cost per web node per month: median ${usd:0.0000} (min ${perNodeUsd.Min():0.0000}, max ${perNodeUsd.Max():0.0000}); from fauxqs's count ${serverUsd:0.0000}; docs/cost.md models ${modelled:0.0000}");
-            Log($"RSS per agent after the idle window: median {Shell.Median(rssIdle):0} MB, max {rssIdle.Max():0} MB, total {rssIdle.Sum() / 1024:0.0} GB; {Mem()}");
+            Log($"RSS per agent after the idle window: median {Statistics.Median(rssIdle):0} MB, max {rssIdle.Max():0} MB, total {rssIdle.Sum() / 1024:0.0} GB; {Mem()}");
 
             return JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["bench"] = "scale",
                 ["agents"] = count,
-                ["fanout_ms"] = fanout.Count > 0 ? Math.Round(Shell.Median(fanout)) : null,
+                ["fanout_ms"] = fanout.Count > 0 ? Math.Round(Statistics.Median(fanout)) : null,
                 ["idle_usd_per_web_node_month"] = Math.Round(usd, 4),
                 ["fanout_runs"] = fanout.Count,
                 ["fanout_incomplete"] = incomplete,
                 ["fanout_max_ms"] = fanout.Count > 0 ? Math.Round(fanout.Max()) : null,
-                ["list_ms"] = listCold.Count > 0 ? Math.Round(Shell.Median(listCold)) : null,
-                ["list_warm_ms"] = Math.Round(Shell.Median(listWarm)),
-                ["status_cli_ms"] = statusCli.Count > 0 ? Math.Round(Shell.Median(statusCli)) : null,
+                ["list_ms"] = listCold.Count > 0 ? Math.Round(Statistics.Median(listCold)) : null,
+                ["list_warm_ms"] = Math.Round(Statistics.Median(listWarm)),
+                ["status_cli_ms"] = statusCli.Count > 0 ? Math.Round(Statistics.Median(statusCli)) : null,
                 ["idle_seconds"] = Math.Round(window),
-                ["idle_requests_per_node"] = Math.Round(Shell.Median(perNodeTotals), 1),
-                ["idle_requests_per_node_month"] = Math.Round(Shell.Median(perNodeTotals) * SecondsPerMonth / window),
+                ["idle_requests_per_node"] = Math.Round(Statistics.Median(perNodeTotals), 1),
+                ["idle_requests_per_node_month"] = Math.Round(Statistics.Median(perNodeTotals) * SecondsPerMonth / window),
                 ["idle_requests_agents"] = agentTotal.Values.Sum(),
                 ["idle_requests_fauxqs"] = serverTotal.Values.Sum(),
                 ["idle_usd_per_web_node_month_fauxqs"] = double.IsNaN(serverUsd) ? null : Math.Round(serverUsd, 4),
@@ -155,17 +135,13 @@ public static partial class Scale
                 ["modelled_requests_per_node_month"] = Math.Round(ModelledWebNodeRequests(apps: 1)),
                 ["ratio_vs_model"] = Math.Round(usd / modelled, 2),
                 ["target_usd"] = 0.25,
-                ["rss_mb_per_agent"] = Math.Round(Shell.Median(rssIdle)),
+                ["rss_mb_per_agent"] = Math.Round(Statistics.Median(rssIdle)),
                 ["load"] = string.Join(' ', load.Select(l => l.Split(' ')[0])),
             });
         }
         finally
         {
-            // Stop in groups so 50 shutdowns do not all land on 2 cores at once.
-            foreach (var chunk in agents.Chunk(10))
-            {
-                await Task.WhenAll(chunk.Select(a => a.StopAsync(TimeSpan.FromSeconds(30))));
-            }
+            await fleet.StopAsync(TimeSpan.FromSeconds(30), parallel: 10);
         }
     }
 
@@ -204,7 +180,7 @@ public static partial class Scale
     /// the deadline is logged with the nodes it is missing and counted as incomplete (not in the median); the next
     /// deploy supersedes it.
     /// </summary>
-    private static async Task<(List<double> Done, int Incomplete)> FanOutAsync(ServiceProvider services, int count, int runs, List<string> commits, TimeSpan deadlineAfter)
+    private static async Task<(List<double> Done, int Incomplete)> FanOutAsync(ServiceProvider services, int count, int runs, IReadOnlyList<string> commits, TimeSpan deadlineAfter)
     {
         var publisher = services.GetRequiredService<DeployPublisher>();
         var statuses = services.GetRequiredService<DeploymentStatusStore>();
@@ -286,7 +262,7 @@ public static partial class Scale
     /// what <c>nodeagent status --cluster</c> does). Warm: one client reused, so unchanged records come from its ETag
     /// cache (what an lb's sync does).
     /// </summary>
-    private static async Task<(List<double> Cold, List<double> Warm)> ListAsync(Fauxqs stack, int count, int runs)
+    private static async Task<(List<double> Cold, List<double> Warm)> ListAsync(BenchStack stack, int count, int runs)
     {
         var cold = new List<double>();
         for (var i = 0; i <= runs; i++)
@@ -326,7 +302,7 @@ public static partial class Scale
             warm.Add(clock.Elapsed.TotalMilliseconds);
         }
 
-        Log($"registry listing of {count} nodes: cold median {Shell.Median(cold):0} ms, warm (ETag cache) median {Shell.Median(warm):0} ms");
+        Log($"registry listing of {count} nodes: cold median {Statistics.Median(cold):0} ms, warm (ETag cache) median {Statistics.Median(warm):0} ms");
         return (cold, warm);
     }
 
@@ -348,7 +324,7 @@ public static partial class Scale
             string output;
             try
             {
-                output = Shell.Run(Paths.Root, "dotnet", Paths.AgentDll, "status", "--cluster", "bench", "--user-data", userData);
+                output = ProgramRunner.Run(RepoPaths.Root, "dotnet", [RepoPaths.AgentDll, "status", "--cluster", "bench", "--user-data", userData]);
             }
             catch (InvalidOperationException ex)
             {
@@ -366,12 +342,12 @@ public static partial class Scale
             times.Add(clock.Elapsed.TotalMilliseconds);
         }
 
-        Log($"nodeagent status --cluster ({count} nodes, process start-up included): median {Shell.Median(times):0} ms");
+        Log($"nodeagent status --cluster ({count} nodes, process start-up included): median {Statistics.Median(times):0} ms");
         return times;
     }
 
     /// <summary>Each agent's counters and when they were read (the window is per agent: 50 scrapes take a while).</summary>
-    private static async Task<List<(Dictionary<string, long> Counts, long At)>> ScrapeAllAsync(List<Agent> agents)
+    private static async Task<List<(Dictionary<string, long> Counts, long At)>> ScrapeAllAsync(IReadOnlyList<WebAgent> agents)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
         var results = new List<(Dictionary<string, long> Counts, long At)>();
@@ -381,7 +357,7 @@ public static partial class Scale
             {
                 try
                 {
-                    var text = await http.GetStringAsync($"http://{agent.Address}:9780/metrics");
+                    var text = await http.GetStringAsync(StatusEndpoint.Metrics(agent.Address));
                     results.Add((ParseCounters(text), Stopwatch.GetTimestamp()));
                     break;
                 }
@@ -432,51 +408,26 @@ public static partial class Scale
             .Where(kv => kv.Value != 0)
             .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
 
-    private static double RssMb(int pid)
-    {
-        try
-        {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? double.NaN : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
-        }
-        catch (IOException)
-        {
-            return double.NaN;
-        }
-    }
-
     /// <summary>Sets the nice value of this process's child whose command line contains <paramref name="marker"/>.</summary>
     private static void Renice(int parent, string marker, int nice)
     {
-        foreach (var dir in Directory.EnumerateDirectories("/proc").Where(d => int.TryParse(Path.GetFileName(d), out _)))
+        foreach (var pid in ProcFs.Pids())
         {
-            try
+            if (ProcFs.ParentPid(pid) == parent && ProcFs.CommandLine(pid).Contains(marker, StringComparison.Ordinal))
             {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var ppid = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
-                if (ppid == parent && File.ReadAllText(Path.Combine(dir, "cmdline")).Contains(marker, StringComparison.Ordinal))
-                {
-                    Shell.Run("/", "renice", "-n", nice.ToString(CultureInfo.InvariantCulture), "-p", Path.GetFileName(dir));
-                    Log($"fauxqs (pid {Path.GetFileName(dir)}) runs at nice {nice}");
-                    return;
-                }
-            }
-            catch (IOException)
-            {
+                var id = pid.ToString(CultureInfo.InvariantCulture);
+                ProgramRunner.Run("/", "renice", ["-n", nice.ToString(CultureInfo.InvariantCulture), "-p", id]);
+                Log($"fauxqs (pid {id}) runs at nice {nice}");
+                return;
             }
         }
 
         Log("fauxqs process not found; not reniced");
     }
 
-    private static string Load() => File.ReadAllText("/proc/loadavg").Trim();
+    private static string Load() => ProcFs.LoadAverage();
 
-    private static string Mem()
-    {
-        var lines = File.ReadLines("/proc/meminfo").ToDictionary(l => l[..l.IndexOf(':', StringComparison.Ordinal)], l => l);
-        var available = double.Parse(lines["MemAvailable"].Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024 / 1024;
-        return $"MemAvailable {available:0.0} GB";
-    }
+    private static string Mem() => $"MemAvailable {ProcFs.MemAvailableGb():0.0} GB";
 
     private static int Int(IReadOnlyDictionary<string, string> options, string name, int fallback)
         => options.TryGetValue(name, out var text) ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;

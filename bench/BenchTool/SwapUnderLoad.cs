@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Bench;
 
@@ -17,59 +17,36 @@ public static class SwapUnderLoad
 {
     private sealed record Sample(DateTimeOffset StartedAt, DateTimeOffset CompletedAt, int Status, string Body);
 
-    public static async Task<string> RunAsync(Fauxqs stack, string work, IReadOnlyDictionary<string, string> options)
+    public static async Task<string> RunAsync(BenchStack stack, string work, IReadOnlyDictionary<string, string> options)
     {
         var deploys = int.Parse(options.GetValueOrDefault("deploys", "100"), CultureInfo.InvariantCulture);
         var clients = int.Parse(options.GetValueOrDefault("clients", "8"), CultureInfo.InvariantCulture);
-        var repo = Path.Combine(work, "repo");
-        Shell.InitRepo(repo);
+        var git = GitRepo.Create(Path.Combine(work, "repo"), commandTimeout: Timeout.InfiniteTimeSpan);
+        var repo = git.Path;
         for (var i = 0; i < 100; i++)
         {
             File.WriteAllText(Path.Combine(repo, $"asset{i}.css"), new string('x', 2000));
         }
 
         File.WriteAllText(Path.Combine(repo, "index.html"), "revision A\n");
-        var revA = Shell.Commit(repo, "A");
+        var revA = git.CommitWorkingTree("A");
         File.WriteAllText(Path.Combine(repo, "index.html"), "revision B\n");
-        var revB = Shell.Commit(repo, "B");
+        var revB = git.CommitWorkingTree("B");
         var bodies = new Dictionary<string, string> { [revA] = "revision A\n", [revB] = "revision B\n" };
 
-        var address = Shell.NextAddress();
-        var port = FreePort(address);
-        var nginxDir = Path.Combine(work, "nginx");
-        Directory.CreateDirectory(Path.Combine(nginxDir, "tmp"));
-        var current = Path.Combine(work, "web-1", "srv", "shop", "current");
-        var conf = Path.Combine(nginxDir, "nginx.conf");
-        File.WriteAllText(conf, $$"""
-            daemon off;
-            worker_processes 2;
-            pid {{nginxDir}}/nginx.pid;
-            error_log {{nginxDir}}/error.log;
-            events { worker_connections 1024; }
-            http {
-              access_log off;
-              client_body_temp_path {{nginxDir}}/tmp/body;
-              proxy_temp_path {{nginxDir}}/tmp/proxy;
-              fastcgi_temp_path {{nginxDir}}/tmp/fastcgi;
-              uwsgi_temp_path {{nginxDir}}/tmp/uwsgi;
-              scgi_temp_path {{nginxDir}}/tmp/scgi;
-              open_file_cache off;
-              keepalive_requests 1000000;
-              server {
-                listen {{address}}:{{port}};
-                root {{current}};
-                location / { add_header Cache-Control no-store; }
-              }
-            }
-            """);
-        var web = $"  port: {port}\n  server: {{command: [nginx, -c, \"{conf}\", -e, \"{nginxDir}/error.log\"]}}\n";
-        var userData = Shell.WebUserData(stack, work, "web-1", address, repo, web);
+        var address = BenchAgent.NextAddress();
+        var port = LoopbackPorts.Free(address);
+        // Started and supervised by the agent: two workers, and keep-alive connections that never have to reconnect.
+        var conf = NginxConfig.Write(work, address, port, Path.Combine(work, "web-1", "srv", "shop", "current"),
+            workers: 2, connections: 1024, keepaliveRequests: 1_000_000);
+        var web = $"  port: {port}\n  server: {{command: {NginxConfig.CommandYaml(conf)}}}\n";
+        var userData = stack.WebUserData(work, "web-1", address, repo, web);
         await using var services = stack.PublisherServices();
         var publisher = services.GetRequiredService<DeployPublisher>();
         var statuses = services.GetRequiredService<DeploymentStatusStore>();
         await publisher.PublishAsync("bench", "shop", revB, "bench", CancellationToken.None);
-        await using var agent = Agent.Start(userData, address, Path.Combine(work, "agent.log"));
-        await agent.WaitReadyAsync(TimeSpan.FromMinutes(2));
+        await using var agent = BenchAgent.Start(userData, Path.Combine(work, "agent.log"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromMinutes(2));
 
         var samples = new ConcurrentBag<Sample>();
         using var stop = new CancellationTokenSource();
@@ -149,7 +126,7 @@ public static class SwapUnderLoad
         }
 
         var inFlight = all.Count(s => s.Status is >= 200 and <= 299 && swaps.Any(w => w.SwappedAt > s.StartedAt && w.SwappedAt <= s.CompletedAt));
-        Console.Error.WriteLine($"swap-under-load: {inFlight} requests were in flight across a switch; median request {Shell.Median(all.Select(s => (s.CompletedAt - s.StartedAt).TotalMilliseconds)):0.00} ms");
+        Console.Error.WriteLine($"swap-under-load: {inFlight} requests were in flight across a switch; median request {Statistics.Median(all.Select(s => (s.CompletedAt - s.StartedAt).TotalMilliseconds)):0.00} ms");
 
         return JsonSerializer.Serialize(new Dictionary<string, object>
         {
@@ -159,12 +136,5 @@ public static class SwapUnderLoad
             ["failed"] = failed,
             ["stale_after_swap"] = stale,
         });
-    }
-
-    private static int FreePort(IPAddress address)
-    {
-        using var listener = new System.Net.Sockets.TcpListener(address, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using NodeAgent.Testing;
@@ -9,8 +8,7 @@ namespace NodeAgent.Bench.Dns;
 public sealed class BenchNode(string id, IPAddress address, string userData, string stateDir, string log) : IAsyncDisposable
 {
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(2) };
-    private Process? _process;
-    private StreamWriter? _log;
+    private AgentProcess? _agent;
 
     public string Id { get; } = id;
 
@@ -18,53 +16,22 @@ public sealed class BenchNode(string id, IPAddress address, string userData, str
 
     public string Log { get; } = log;
 
-    /// <summary>Starts the agent and waits until its /healthz says ready.</summary>
+    /// <summary>Starts the agent (its output appended to <see cref="Log"/>) and waits until its /healthz says ready.</summary>
     public async Task StartAsync()
     {
-        _log = new StreamWriter(Log, append: true) { AutoFlush = true };
-        var start = new ProcessStartInfo("dotnet", [RepoPaths.AgentDll, "run", "--user-data", userData])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var (k, v) in LocalStack.SdkEnvironment)
-        {
-            start.Environment[k] = v;
-        }
-
-        var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start the agent");
-        var writer = _log;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (writer) { writer.WriteLine(e.Data); } } };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            if (process.HasExited)
-            {
-                throw new InvalidOperationException($"{Id} exited with code {process.ExitCode}; see {Log}");
-            }
-
-            if (await ReadyAsync())
-            {
-                return;
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{Id} never became ready; see {Log}");
+        _agent = AgentProcess.Start(["run", "--user-data", userData], new AgentStartOptions { LogFile = Log });
+        await _agent.WaitReadyAsync(StatusEndpoint.Healthz(Address), TimeSpan.FromSeconds(60));
     }
 
     /// <summary>The node dies: SIGKILL to the agent and to its HAProxy (no release, no deregistration, no proxy).</summary>
-    public void Kill()
+    public async Task KillAsync()
     {
-        _process?.Kill(entireProcessTree: true);
-        _process?.WaitForExit(10_000);
+        if (_agent is not null)
+        {
+            await _agent.DisposeAsync();
+            _agent = null;
+        }
+
         OrphanedHaproxy.KillUnder(stateDir);
     }
 
@@ -72,7 +39,7 @@ public sealed class BenchNode(string id, IPAddress address, string userData, str
     {
         try
         {
-            using var response = await Http.GetAsync(new Uri($"http://{Address}:9780/healthz"));
+            using var response = await Http.GetAsync(StatusEndpoint.Healthz(Address));
             return response.StatusCode == HttpStatusCode.OK;
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
@@ -85,7 +52,7 @@ public sealed class BenchNode(string id, IPAddress address, string userData, str
     {
         try
         {
-            var health = JsonDocument.Parse(await Http.GetStringAsync(new Uri($"http://{Address}:9780/healthz"))).RootElement;
+            var health = JsonDocument.Parse(await Http.GetStringAsync(StatusEndpoint.Healthz(Address))).RootElement;
             return health.GetProperty("checks").GetProperty("failover").GetProperty("detail").GetString();
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
@@ -94,19 +61,5 @@ public sealed class BenchNode(string id, IPAddress address, string userData, str
         }
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_process is { HasExited: false } process)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-        }
-
-        _process?.Dispose();
-        OrphanedHaproxy.KillUnder(stateDir);
-        if (_log is not null)
-        {
-            await _log.DisposeAsync();
-        }
-    }
+    public async ValueTask DisposeAsync() => await KillAsync();
 }

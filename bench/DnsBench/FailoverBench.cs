@@ -51,7 +51,7 @@ public static class FailoverBench
             {
                 var (holder, standby) = await SettleAsync(dns, name, nodes);
                 var clock = Stopwatch.StartNew();
-                holder.Kill();
+                await holder.KillAsync();
                 while (true)
                 {
                     if ((await AddressesAsync(dns, name)).SequenceEqual([standby.Address]))
@@ -82,10 +82,9 @@ public static class FailoverBench
             }
         }
 
-        var sorted = samples.Order().ToList();
-        var median = sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
+        var median = Statistics.Median(samples);
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"failover: median {median:0} ms, min {sorted[0]:0} ms, max {sorted[^1]:0} ms over {samples.Count} trials; "
+            $"failover: median {median:0} ms, min {samples.Min():0} ms, max {samples.Max():0} ms over {samples.Count} trials; "
             + $"anchor: detection budget fall x interval = {2 * IntervalMs} ms; median / interval = {median / IntervalMs:0.00} (target <= 3)"));
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{{\"bench\":\"failover\",\"interval_ms\":{IntervalMs},\"failover_ms\":{Math.Round(median)}}}"));
         return median <= 3 * IntervalMs ? 0 : 1;

@@ -1,10 +1,11 @@
 using System.Globalization;
 using System.Text.Json;
 using NodeAgent.Bench.Membership;
+using NodeAgent.Testing;
 
 // bench/membership: see run.sh and README.md.
 var joins = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20;
-var stack = await NodeAgent.Testing.LocalStack.StartAsync();
+var stack = await LocalStack.StartAsync();
 try
 {
     var runtime = await JoinBench.RunAsync(stack, "runtime_api", joins);
@@ -16,8 +17,8 @@ try
         Console.WriteLine($"failure: {failure}");
     }
 
-    var runtimeMs = Median(runtime.JoinMs);
-    var reloadMs = Median(reload.JoinMs);
+    var runtimeMs = Statistics.Median(runtime.JoinMs);
+    var reloadMs = Statistics.Median(reload.JoinMs);
     Console.WriteLine($"median runtime_api {runtimeMs:0} ms, reload {reloadMs:0} ms, ratio reload/runtime {reloadMs / Math.Max(runtimeMs, 1):0.0}");
     Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
     {
@@ -31,12 +32,4 @@ try
 finally
 {
     await stack.DisposeAsync();
-}
-
-static double Median(IReadOnlyList<double> values)
-{
-    var sorted = values.Order().ToArray();
-    return sorted.Length == 0 ? double.NaN
-        : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
-        : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
 }

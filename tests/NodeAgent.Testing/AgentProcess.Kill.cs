@@ -5,7 +5,7 @@ public sealed partial class AgentProcess
     /// <summary><c>kill -9</c>: the agent gets no chance to release, deregister or clean up.</summary>
     public async Task KillHardAsync()
     {
-        if (Kill(Pid, 9) != 0)
+        if (!UnixSignals.Send(Pid, UnixSignals.SigKill))
         {
             throw new InvalidOperationException($"kill({Pid}, 9) failed");
         }

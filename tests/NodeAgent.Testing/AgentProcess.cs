@@ -1,22 +1,29 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using System.Text;
 
 namespace NodeAgent.Testing;
 
-/// <summary>The real nodeagent binary as a child process, with output captured and signals delivered.</summary>
+/// <summary>
+/// The real nodeagent binary as a child process, with output captured (and, if asked, appended to a log file) and
+/// signals delivered. Used by the tests, the benches and the demo's fleet.
+/// </summary>
 public sealed partial class AgentProcess : IAsyncDisposable
 {
     private readonly Process _process;
+    private readonly AgentStartOptions _options;
     private readonly ConcurrentQueue<string> _stdout = new();
     private readonly ConcurrentQueue<string> _stderr = new();
+    private readonly Lock _logLock = new();
+    private StreamWriter? _log;
 
-    private AgentProcess(Process process)
+    private AgentProcess(Process process, AgentStartOptions options)
     {
         _process = process;
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _stdout.Enqueue(e.Data); } };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _stderr.Enqueue(e.Data); } };
+        _options = options;
+        _log = options.LogFile is null ? null : new StreamWriter(options.LogFile, append: true) { AutoFlush = true };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { _stdout.Enqueue(e.Data); Append(e.Data); } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { _stderr.Enqueue(e.Data); Append(e.Data); } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
     }
@@ -31,9 +38,13 @@ public sealed partial class AgentProcess : IAsyncDisposable
 
     public int ExitCode => _process.ExitCode;
 
-    public static AgentProcess Start(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>The file the output also goes to, if any.</summary>
+    public string? LogFile => _options.LogFile;
+
+    public static AgentProcess Start(IEnumerable<string> args, AgentStartOptions? options = null)
     {
-        var start = new ProcessStartInfo("dotnet", [RepoPaths.AgentDll, .. args])
+        options ??= AgentStartOptions.Default;
+        var start = new ProcessStartInfo(options.Binary.Program, [.. options.Binary.LeadingArguments, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -44,13 +55,13 @@ public sealed partial class AgentProcess : IAsyncDisposable
             start.Environment[k] = v;
         }
 
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>())
         {
             start.Environment[k] = v;
         }
 
         start.Environment.Remove("NODEAGENT_USER_DATA");
-        return new AgentProcess(Process.Start(start) ?? throw new InvalidOperationException("cannot start the agent"));
+        return new AgentProcess(Process.Start(start) ?? throw new InvalidOperationException("cannot start the agent"), options);
     }
 
     /// <summary>Runs the agent to completion and returns its exit code; fails the test if it overruns.</summary>
@@ -88,18 +99,49 @@ public sealed partial class AgentProcess : IAsyncDisposable
     {
         var number = signal switch
         {
-            PosixSignal.SIGTERM => 15,
-            PosixSignal.SIGINT => 2,
+            PosixSignal.SIGTERM => UnixSignals.SigTerm,
+            PosixSignal.SIGINT => UnixSignals.SigInt,
             _ => throw new ArgumentOutOfRangeException(nameof(signal)),
         };
-        if (Kill(_process.Id, number) != 0)
+        if (!UnixSignals.Send(_process.Id, number))
         {
             throw new InvalidOperationException($"kill({_process.Id}, {number}) failed");
         }
     }
 
+    /// <summary>
+    /// Graceful stop: SIGTERM, then up to <paramref name="timeout"/> for the agent to drain, deregister and exit. An agent
+    /// that overruns is killed with its children. True when it stopped by itself.
+    /// </summary>
+    public async Task<bool> StopAsync(TimeSpan timeout)
+    {
+        if (_process.HasExited)
+        {
+            return true;
+        }
+
+        _ = UnixSignals.Send(_process.Id, UnixSignals.SigTerm);
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+            return false;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_options.GracefulStopOnDispose is { } grace)
+        {
+            await StopAsync(grace);
+        }
+
         if (!_process.HasExited)
         {
             _process.Kill(entireProcessTree: true);
@@ -107,8 +149,19 @@ public sealed partial class AgentProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+        lock (_logLock)
+        {
+            // Lines still in flight after this are kept in memory only.
+            _log?.Dispose();
+            _log = null;
+        }
     }
 
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
+    private void Append(string line)
+    {
+        lock (_logLock)
+        {
+            _log?.WriteLine(line);
+        }
+    }
 }

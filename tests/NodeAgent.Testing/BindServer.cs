@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using NodeAgent.Configuration;
 
@@ -15,7 +14,7 @@ namespace NodeAgent.Testing;
 /// It can be stopped and started again on the same port with its zone intact (the journal keeps the updates).
 /// A missing named is a failure, not a skip.
 /// </summary>
-public sealed partial class BindServer : IAsyncDisposable
+public sealed class BindServer : IAsyncDisposable
 {
     public const string KeyName = "nodeagent-test";
     public const string NamedBinary = "/usr/sbin/named";
@@ -91,7 +90,7 @@ public sealed partial class BindServer : IAsyncDisposable
             return;
         }
 
-        _ = Kill(process.Id, 15);
+        _ = UnixSignals.Send(process.Id, UnixSignals.SigTerm);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
@@ -227,7 +226,4 @@ public sealed partial class BindServer : IAsyncDisposable
             // Already gone.
         }
     }
-
-    [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
 }

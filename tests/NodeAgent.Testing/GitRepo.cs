@@ -1,26 +1,31 @@
-using System.Diagnostics;
-
 namespace NodeAgent.Testing;
 
 /// <summary>A real git repository the test creates and commits to with the git CLI.</summary>
 public sealed class GitRepo
 {
-    private GitRepo(string path)
+    private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
+    private readonly TimeSpan _timeout;
+
+    private GitRepo(string path, TimeSpan timeout)
     {
         Path = path;
+        _timeout = timeout;
     }
 
     /// <summary>The repository's path, usable as an app's <c>repository.url</c>.</summary>
     public string Path { get; }
 
-    public static GitRepo Create(string path, string branch = "main")
+    /// <param name="commandTimeout">How long one git command may take (default 60 s; benches with big trees on a busy
+    /// machine pass <see cref="Timeout.InfiniteTimeSpan"/>).</param>
+    public static GitRepo Create(string path, string branch = "main", TimeSpan? commandTimeout = null)
     {
+        var timeout = commandTimeout ?? DefaultTimeout;
         Directory.CreateDirectory(path);
-        Run(path, "init", "-q", "-b", branch);
-        Run(path, "config", "user.email", "test@example.com");
-        Run(path, "config", "user.name", "test");
-        Run(path, "config", "commit.gpgsign", "false");
-        return new GitRepo(path);
+        ProgramRunner.Run(path, "git", ["init", "-q", "-b", branch], timeout);
+        ProgramRunner.Run(path, "git", ["config", "user.email", "test@example.com"], timeout);
+        ProgramRunner.Run(path, "git", ["config", "user.name", "test"], timeout);
+        ProgramRunner.Run(path, "git", ["config", "commit.gpgsign", "false"], timeout);
+        return new GitRepo(path, timeout);
     }
 
     /// <summary>Writes (or with a null value, deletes) files and commits them; returns the commit id.</summary>
@@ -39,40 +44,24 @@ public sealed class GitRepo
             File.WriteAllText(full, content);
         }
 
-        Run(Path, "add", "-A");
-        Run(Path, "commit", "-q", "--allow-empty", "-m", message);
-        return Head();
+        return CommitWorkingTree(message);
     }
 
     public string Commit(string name, string content, string message = "change") => Commit(new Dictionary<string, string?> { [name] = content }, message);
 
-    public string Head() => Run(Path, "rev-parse", "HEAD").Trim();
-
-    public void Tag(string name) => Run(Path, "tag", name);
-
-    public static string Run(string workingDirectory, params string[] args)
+    /// <summary>Commits whatever the working tree holds now (files written directly into <see cref="Path"/>).</summary>
+    public string CommitWorkingTree(string message)
     {
-        var start = new ProcessStartInfo("git", args)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start git");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"git {string.Join(' ', args)} did not finish in 60 s");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"git {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result}");
-        }
-
-        return stdout.Result;
+        Git("add", "-A");
+        Git("commit", "-q", "--allow-empty", "-m", message);
+        return Head();
     }
+
+    public string Head() => Git("rev-parse", "HEAD").Trim();
+
+    public void Tag(string name) => Git("tag", name);
+
+    public static string Run(string workingDirectory, params string[] args) => ProgramRunner.Run(workingDirectory, "git", args, DefaultTimeout);
+
+    private string Git(params string[] args) => ProgramRunner.Run(Path, "git", args, _timeout);
 }

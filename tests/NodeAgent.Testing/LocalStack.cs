@@ -100,20 +100,43 @@ public sealed partial class LocalStack : IAsyncDisposable
         Timeout = TimeSpan.FromSeconds(10),
     };
 
-    /// <summary>The YAML <c>aws:</c> block for user-data files that point at this stack.</summary>
-    public string AwsYaml(string bucket) => $$"""
-        aws:
-          region: {{Region}}
-          bucket: {{bucket}}
-          s3: {endpoint: "{{Endpoint}}", force_path_style: true}
-          sqs: {endpoint: "{{Endpoint}}"}
-          credentials: {access_key_id: {{AccessKey}}, secret_access_key: {{SecretKey}}}
-          retry: {max_attempts: 3, base_delay: 50ms, max_delay: 500ms}
-        """;
+    /// <summary>The retry the tests' agents use: short, so a fault test does not wait out the production backoff.</summary>
+    public const string TestRetry = "{max_attempts: 3, base_delay: 50ms, max_delay: 500ms}";
 
-    public async Task<string> CreateBucketAsync(string prefix = "t")
+    /// <summary>The YAML <c>aws:</c> block for user-data files that point at this stack; a null
+    /// <paramref name="retry"/> leaves the agent's default retry.</summary>
+    public string AwsYaml(string bucket, string? retry = TestRetry) => AwsYaml(Endpoint, bucket, retry);
+
+    /// <summary>The YAML <c>aws:</c> block for S3 and SQS at <paramref name="endpoint"/> (this stack's, or a relay in
+    /// front of it); null <paramref name="retry"/> or <paramref name="timeout"/> leave the agent's defaults.</summary>
+    public static string AwsYaml(Uri endpoint, string bucket, string? retry, string? timeout = null)
     {
-        var name = $"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)];
+        var lines = new List<string>
+        {
+            "aws:",
+            $"  region: {Region}",
+            $"  bucket: {bucket}",
+            $"  s3: {{endpoint: \"{endpoint}\", force_path_style: true}}",
+            $"  sqs: {{endpoint: \"{endpoint}\"}}",
+            $"  credentials: {{access_key_id: {AccessKey}, secret_access_key: {SecretKey}}}",
+        };
+        if (retry is not null)
+        {
+            lines.Add($"  retry: {retry}");
+        }
+
+        if (timeout is not null)
+        {
+            lines.Add($"  timeout: {timeout}");
+        }
+
+        return string.Join('\n', lines);
+    }
+
+    public Task<string> CreateBucketAsync(string prefix = "t") => CreateBucketNamedAsync($"{prefix}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 33)]);
+
+    public async Task<string> CreateBucketNamedAsync(string name)
+    {
         using var s3 = AwsClientFactory.CreateS3(Aws(name));
         await s3.PutBucketAsync(new PutBucketRequest { BucketName = name });
         return name;

@@ -11,7 +11,12 @@ public static class NginxConfig
 {
     /// <param name="nodeId">When given, every answer carries <c>X-Node</c> (who answered) and <c>X-Release</c> (the
     /// release directory <c>current</c> resolved to).</param>
-    public static string Write(string dir, IPAddress address, int port, string currentPath, string? nodeId = null)
+    /// <param name="workers">nginx worker processes.</param>
+    /// <param name="connections">Connections per worker.</param>
+    /// <param name="keepaliveRequests">Requests per keep-alive connection, when not nginx's default (a load client
+    /// that should never have to reconnect).</param>
+    public static string Write(string dir, IPAddress address, int port, string currentPath, string? nodeId = null,
+        int workers = 1, int connections = 256, int? keepaliveRequests = null)
     {
         var headers = nodeId is null
             ? "add_header Cache-Control no-store;"
@@ -21,10 +26,10 @@ public static class NginxConfig
         var n = Path.Combine(dir, "nginx");
         File.WriteAllText(conf, $$"""
             daemon off;
-            worker_processes 1;
+            worker_processes {{workers}};
             pid {{n}}/nginx.pid;
             error_log {{n}}/error.log;
-            events { worker_connections 256; }
+            events { worker_connections {{connections}}; }
             http {
               access_log off;
               client_body_temp_path {{n}}/tmp/body;
@@ -32,7 +37,7 @@ public static class NginxConfig
               fastcgi_temp_path {{n}}/tmp/fastcgi;
               uwsgi_temp_path {{n}}/tmp/uwsgi;
               scgi_temp_path {{n}}/tmp/scgi;
-              open_file_cache off;
+              open_file_cache off;{{(keepaliveRequests is { } k ? $"\n  keepalive_requests {k};" : string.Empty)}}
               default_type text/plain;
               server {
                 listen {{address}}:{{port}};

@@ -13,24 +13,15 @@ public static class OrphanedHaproxy
     /// whose command line mentions <paramref name="dir"/>.</summary>
     public static void KillServersUnder(string dir, string pidFileName)
     {
-        if (!Directory.Exists(dir))
+        foreach (var pid in ServerPidFiles.LiveUnder(dir, pidFileName).ToList())
         {
-            return;
-        }
-
-        foreach (var pidFile in Directory.EnumerateFiles(dir, pidFileName, SearchOption.AllDirectories))
-        {
-            if (int.TryParse(File.ReadAllText(pidFile).Trim(), out var pid) && File.Exists($"/proc/{pid}/cmdline")
-                && File.ReadAllText($"/proc/{pid}/cmdline").Contains(dir, StringComparison.Ordinal))
+            try
             {
-                try
-                {
-                    System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
-                }
-                catch (ArgumentException)
-                {
-                    // Exited between the check and the kill.
-                }
+                System.Diagnostics.Process.GetProcessById(pid).Kill(entireProcessTree: true);
+            }
+            catch (ArgumentException)
+            {
+                // Exited between the check and the kill.
             }
         }
     }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace NodeAgent.Testing;
 
 /// <summary>A real svn repository (<c>svnadmin create</c>) with a working copy to commit from.</summary>
@@ -51,28 +49,5 @@ public sealed class SvnRepo
     }
 
     public static string Run(string workingDirectory, string program, params string[] args)
-    {
-        var start = new ProcessStartInfo(program, args)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(60_000))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish in 60 s");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', args)} exited {process.ExitCode}: {stderr.Result}");
-        }
-
-        return stdout.Result;
-    }
+        => ProgramRunner.Run(workingDirectory, program, args, TimeSpan.FromSeconds(60));
 }

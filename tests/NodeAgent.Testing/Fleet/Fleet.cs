@@ -17,7 +17,7 @@ namespace NodeAgent.Testing.Fleet;
 public sealed class Fleet : IAsyncDisposable
 {
     public const int HttpPort = 8080;
-    public const int StatusPort = 9780;
+    public const int StatusPort = StatusEndpoint.Port;
     public const string App = "shop";
 
     /// <summary>lb failover timing: a dead active is replaced after 1–2 s plus the DNS write (docs/dns.md); the
@@ -131,39 +131,9 @@ public sealed class Fleet : IAsyncDisposable
             throw new InvalidOperationException($"{node.NodeId} is already running");
         }
 
-        node.Started(AgentProcess.Start(["run", "--user-data", node.UserData]));
-        await WaitReadyAsync(node, TimeSpan.FromMinutes(3));
-    }
-
-    public static async Task WaitReadyAsync(FleetNode node, TimeSpan timeout)
-    {
-        using var http = NewHttpClient(TimeSpan.FromSeconds(5));
-        var clock = Stopwatch.StartNew();
-        while (clock.Elapsed < timeout)
-        {
-            var agent = node.Agent ?? throw new InvalidOperationException($"{node.NodeId} has no agent");
-            if (agent.HasExited)
-            {
-                throw new InvalidOperationException($"{node.NodeId}: the agent exited with {agent.ExitCode}:\n{FleetNode.Tail(agent.StandardOutput)}\n{agent.StandardError}");
-            }
-
-            try
-            {
-                using var response = await http.GetAsync(node.Healthz);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet, or slow on a busy machine.
-            }
-
-            await Task.Delay(200);
-        }
-
-        throw new TimeoutException($"{node.NodeId} was not ready within {timeout}:\n{FleetNode.Tail(node.Agent?.StandardOutput ?? string.Empty)}");
+        var agent = AgentProcess.Start(["run", "--user-data", node.UserData]);
+        node.Started(agent);
+        await agent.WaitReadyAsync(node.Healthz, TimeSpan.FromMinutes(3));
     }
 
     /// <summary>Commits new content and deploys it with <c>nodeagent deploy --wait --json</c>. Nodes named in
@@ -232,9 +202,7 @@ public sealed class Fleet : IAsyncDisposable
         // nginx serves the app's current release, resolved per request; /healthz is a file of the release, so a node
         // with nothing deployed is not healthy. X-Node and X-Release say who answered with what.
         var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId);
-        var userData = Dir.Combine($"{nodeId}.yaml");
-        File.WriteAllText(userData, $$"""
-            {{Header("web", nodeId, address, home)}}
+        var userData = WriteUserData("web", nodeId, address, home, $$"""
             web:
               root: {{home}}/srv
               port: {{HttpPort}}
@@ -251,9 +219,7 @@ public sealed class Fleet : IAsyncDisposable
     {
         var address = LoopbackPorts.NextAddress();
         var home = Dir.Combine(nodeId);
-        var userData = Dir.Combine($"{nodeId}.yaml");
-        File.WriteAllText(userData, $$"""
-            {{Header("lb", nodeId, address, home)}}
+        var userData = WriteUserData("lb", nodeId, address, home, $$"""
             lb:
               http_bind: "{{address}}:{{HttpPort}}"
               allowed_cidrs: [127.0.0.0/8]
@@ -274,9 +240,7 @@ public sealed class Fleet : IAsyncDisposable
         Postgres = await PostgresCluster.StartAsync($"dotnet {RepoPaths.AgentDll} wal-push --config {settings} %p", "\narchive_timeout = 60\nsynchronous_commit = on\n");
         _owned.Add(Postgres);
         await Postgres.ExecAsync("CREATE TABLE orders (id int PRIMARY KEY, note text, at timestamptz NOT NULL DEFAULT clock_timestamp())");
-        var userData = Dir.Combine($"{nodeId}.yaml");
-        File.WriteAllText(userData, $$"""
-            {{Header("db", nodeId, address, home)}}
+        var userData = WriteUserData("db", nodeId, address, home, $$"""
             db:
               engine: postgresql
               health_interval: 1s
@@ -304,28 +268,19 @@ public sealed class Fleet : IAsyncDisposable
         }
     }
 
-    /// <summary>What every node's user-data starts with: identity, the local stack through the relay, status, queue, DNS.</summary>
-    private string Header(string role, string nodeId, IPAddress address, string home) => $$"""
-        version: 1
-        role: {{role}}
-        cluster: {{Cluster}}
-        node: {id: {{nodeId}}, instance_id: i-{{nodeId}}, address: {{address}}, state_dir: {{home}}/state, shutdown_timeout: 10s}
-        {{AwsYaml()}}
-        status: {listen: "{{address}}:{{StatusPort}}"}
-        queue: {wait_time: 1s}
-        {{Bind.DnsYaml()}}
-        """;
-
-    private string AwsYaml() => $$"""
-        aws:
-          region: {{LocalStack.Region}}
-          bucket: {{Bucket}}
-          s3: {endpoint: "{{AwsRelay.Endpoint}}", force_path_style: true}
-          sqs: {endpoint: "{{AwsRelay.Endpoint}}"}
-          credentials: {access_key_id: {{LocalStack.AccessKey}}, secret_access_key: {{LocalStack.SecretKey}}}
-          retry: {max_attempts: 3, base_delay: 100ms, max_delay: 1s}
-          timeout: 5s
-        """;
+    /// <summary>Writes the node's user-data file: the shared header (identity, the local stack through the relay,
+    /// status, queue, DNS), then <paramref name="roleSection"/>.</summary>
+    private string WriteUserData(string role, string nodeId, IPAddress address, string home, string roleSection)
+        => new NodeUserData
+        {
+            Role = role,
+            Cluster = Cluster,
+            NodeId = nodeId,
+            Address = address,
+            StateDir = $"{home}/state",
+            Aws = LocalStack.AwsYaml(AwsRelay.Endpoint, Bucket, retry: "{max_attempts: 3, base_delay: 100ms, max_delay: 1s}", timeout: "5s"),
+            Dns = Bind.DnsYaml(),
+        }.Write(Dir.Combine($"{nodeId}.yaml"), roleSection);
 
     private FleetNode Own(FleetNode node)
     {

@@ -35,7 +35,7 @@ public sealed class FleetNode : IAsyncDisposable
     /// <summary>Where this node's service (nginx, HAProxy) listens: the node's address, port 8080.</summary>
     public Uri Http => new($"http://{Address}:{Fleet.HttpPort}/");
 
-    public Uri Healthz => new($"http://{Address}:{Fleet.StatusPort}/healthz");
+    public Uri Healthz => StatusEndpoint.Healthz(Address);
 
     public AgentProcess? Agent { get; private set; }
 
@@ -68,19 +68,7 @@ public sealed class FleetNode : IAsyncDisposable
     }
 
     /// <summary>The pid of this node's service, from the pid file it writes under the node's directory.</summary>
-    public int? ServicePid(string pidFileName)
-    {
-        foreach (var file in Directory.EnumerateFiles(Home, pidFileName, SearchOption.AllDirectories))
-        {
-            if (int.TryParse(File.ReadAllText(file).Trim(), out var pid) && File.Exists($"/proc/{pid}/cmdline")
-                && File.ReadAllText($"/proc/{pid}/cmdline").Contains(Home, StringComparison.Ordinal))
-            {
-                return pid;
-            }
-        }
-
-        return null;
-    }
+    public int? ServicePid(string pidFileName) => ServerPidFiles.LiveUnder(Home, pidFileName).Select(pid => (int?)pid).FirstOrDefault();
 
     public async ValueTask DisposeAsync()
     {

@@ -201,26 +201,10 @@ public sealed class FleetScenario(Fleet fleet, TrafficProbe traffic, Action<stri
 
     /// <summary>Processes whose command line mentions <paramref name="dir"/> (diagnostics).</summary>
     public static IEnumerable<string> ProcessesUnder(string dir)
-        => Directory.EnumerateDirectories("/proc").Select(Path.GetFileName).Where(p => int.TryParse(p, out _))
-            .Select(p => (Pid: p, Cmd: TryRead($"/proc/{p}/cmdline")))
+        => ProcFs.Pids()
+            .Select(p => (Pid: p, Cmd: ProcFs.CommandLine(p)))
             .Where(p => p.Cmd.Contains(dir, StringComparison.Ordinal))
             .Select(p => $"{p.Pid} {p.Cmd.Replace('\0', ' ')}");
-
-    private static string TryRead(string path)
-    {
-        try
-        {
-            return File.ReadAllText(path);
-        }
-        catch (IOException)
-        {
-            return string.Empty;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return string.Empty;
-        }
-    }
 
     public static void KillTree(int pid)
     {

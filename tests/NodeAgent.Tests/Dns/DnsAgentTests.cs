@@ -32,7 +32,7 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
 
         // First claim: lb1 boots alone and takes the free name.
         await using var lb1 = AgentProcess.Start(["run", "--user-data", lb1File]);
-        await WaitForReadyAsync(lb1, Healthz(lb1Address));
+        await lb1.WaitReadyAsync(Healthz(lb1Address), Patience);
         var claimed = await truth.ReadAsync(shared, CancellationToken.None);
         Assert.Equal([lb1Address], claimed.Addresses);
         Assert.Equal(("lb1", 1L), (LeaseRecord.Find(claimed.Texts)!.Owner, LeaseRecord.Find(claimed.Texts)!.Epoch));
@@ -41,7 +41,7 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
 
         // lb2 boots as standby.
         await using var lb2 = AgentProcess.Start(["run", "--user-data", lb2File]);
-        await WaitForReadyAsync(lb2, Healthz(lb2Address));
+        await lb2.WaitReadyAsync(Healthz(lb2Address), Patience);
         await WaitForDetailAsync(lb2Address, $"standby: {shared} held by lb1 (epoch 1");
         Assert.Equal([lb2Address], (await truth.ReadAsync($"lb2.{bind.Zone}", CancellationToken.None)).Addresses);
         var status = await AgentProcess.RunAsync(["dns", "status", "--user-data", lb2File], Patience);
@@ -65,7 +65,7 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
 
         // The old active comes back: it finds the name held by lb2 and stays standby.
         await using var lb1Again = AgentProcess.Start(["run", "--user-data", lb1File]);
-        await WaitForReadyAsync(lb1Again, Healthz(lb1Address));
+        await lb1Again.WaitReadyAsync(Healthz(lb1Address), Patience);
         await Task.Delay(TimeSpan.FromSeconds(3));
         await WaitForDetailAsync(lb1Address, $"standby: {shared} held by lb2 (epoch 2");
         Assert.Equal([lb2Address], (await truth.ReadAsync(shared, CancellationToken.None)).Addresses);
@@ -88,7 +88,7 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
         var name = $"web-1.{bind.Zone}";
 
         await using var agent = AgentProcess.Start(["run", "--user-data", file]);
-        await WaitForReadyAsync(agent, Healthz(address));
+        await agent.WaitReadyAsync(Healthz(address), Patience);
 
         var registered = await truth.ReadAsync(name, CancellationToken.None);
         Assert.Equal([address], registered.Addresses);
@@ -132,7 +132,7 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
 
         await bind.RestartAsync();
         output.WriteLine($"bind back after {clock.ElapsedMilliseconds} ms");
-        await WaitForReadyAsync(agent, Healthz(address));
+        await agent.WaitReadyAsync(Healthz(address), Patience);
         output.WriteLine($"ready after {clock.ElapsedMilliseconds} ms");
 
         using var truth = Rfc2136ProviderTests.Provider(bind);
@@ -171,33 +171,6 @@ public sealed class DnsAgentTests(ITestOutputHelper output)
             Assert.True(DateTime.UtcNow < deadline, $"the agent never logged event {eventId}:\n{agent.StandardOutput}");
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>Polls /healthz until 200; a slow answer (a busy machine) is just another poll.</summary>
-    private static async Task WaitForReadyAsync(AgentProcess agent, Uri healthz)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + Patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(agent.HasExited, $"agent exited early:\n{agent.StandardOutput}\n{agent.StandardError}");
-            try
-            {
-                using var response = await http.GetAsync(healthz);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet, or too busy to answer in time.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"agent never became ready:\n{agent.StandardOutput}\n{agent.StandardError}");
     }
 
     /// <summary>Waits until the node's failover check reads as expected (it is set a moment after the DNS write).</summary>

@@ -40,7 +40,7 @@ public sealed class AgentProcessTests
         await using var services = stack.Services(bucket);
         var store = stack.Store(services);
         await using var agent = AgentProcess.Start(["run", "--user-data", file]);
-        await WaitForReadyAsync(agent, new Uri($"http://{address}:9780/healthz"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromSeconds(45));
         Assert.NotNull(await store.HeadAsync(RegistryKeys.Node("sig", "web", "web-1"), CancellationToken.None));
 
         var clock = Stopwatch.StartNew();
@@ -64,7 +64,7 @@ public sealed class AgentProcessTests
         await using var agent = AgentProcess.Start(["run", "--user-data", file]);
         using var http = new HttpClient();
 
-        await WaitForReadyAsync(agent, new Uri($"http://{address}:9780/healthz"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromSeconds(45));
         var health = JsonDocument.Parse(await http.GetStringAsync($"http://{address}:9780/healthz")).RootElement;
         var metrics = await http.GetStringAsync($"http://{address}:9780/metrics");
 
@@ -109,31 +109,5 @@ public sealed class AgentProcessTests
 
         Assert.Equal(5, code);
         Assert.Contains($"status endpoint cannot listen on {address}:9780", stderr);
-    }
-
-    internal static async Task WaitForReadyAsync(AgentProcess agent, Uri healthz)
-    {
-        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(45);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(agent.HasExited, $"agent exited early:\n{agent.StandardOutput}\n{agent.StandardError}");
-            try
-            {
-                using var response = await http.GetAsync(healthz);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet, or too busy to answer within the client timeout.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"agent never became ready:\n{agent.StandardOutput}\n{agent.StandardError}");
     }
 }

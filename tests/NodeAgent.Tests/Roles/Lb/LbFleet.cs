@@ -14,6 +14,7 @@ internal sealed class LbFleet : IAsyncDisposable
     public const string WebHealth = "{path: /healthz, interval: 300ms, timeout: 280ms, rise: 2, fall: 2}";
     public const string LbCheck = "{path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}";
 
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
     private readonly List<IAsyncDisposable> _owned = [];
 
     private LbFleet(LocalStack stack, string bucket, string cluster)
@@ -47,15 +48,7 @@ internal sealed class LbFleet : IAsyncDisposable
     /// <summary>A web node: its agent health-checks <paramref name="nginx"/> (same address) and registers its port.</summary>
     public async Task<Node> StartWebAsync(string nodeId, NginxServer nginx, bool waitUntilReady = true)
     {
-        var file = Dir.Combine($"{nodeId}.yaml");
-        await File.WriteAllTextAsync(file, $"""
-            version: 1
-            role: web
-            cluster: {Cluster}
-            node: {"{"}id: {nodeId}, instance_id: i-{nodeId}, address: {nginx.Address}, state_dir: {Dir.Combine(nodeId, "state")}, shutdown_timeout: 10s{"}"}
-            {Stack.AwsYaml(Bucket)}
-            status: {"{"}listen: "{nginx.Address}:9780"{"}"}
-            queue: {"{"}wait_time: 1s{"}"}
+        var file = Header("web", nodeId, nginx.Address).Write(Dir.Combine($"{nodeId}.yaml"), $"""
             web:
               root: {Dir.Combine(nodeId, "srv")}
               port: {nginx.Port}
@@ -68,7 +61,7 @@ internal sealed class LbFleet : IAsyncDisposable
         _owned.Add(node);
         if (waitUntilReady)
         {
-            await WaitForReadyAsync(node.Agent, node.Healthz);
+            await node.Agent.WaitReadyAsync(node.Healthz, ReadyTimeout);
         }
 
         return node;
@@ -79,15 +72,7 @@ internal sealed class LbFleet : IAsyncDisposable
     {
         var address = LoopbackPorts.NextAddress();
         var http = new IPEndPoint(address, LoopbackPorts.Free(address));
-        var file = Dir.Combine($"{nodeId}.yaml");
-        await File.WriteAllTextAsync(file, $"""
-            version: 1
-            role: lb
-            cluster: {Cluster}
-            node: {"{"}id: {nodeId}, instance_id: i-{nodeId}, address: {address}, state_dir: {Dir.Combine(nodeId, "state")}, shutdown_timeout: 10s{"}"}
-            {Stack.AwsYaml(Bucket)}
-            status: {"{"}listen: "{address}:9780"{"}"}
-            queue: {"{"}wait_time: 1s{"}"}
+        var file = Header("lb", nodeId, address).Write(Dir.Combine($"{nodeId}.yaml"), $"""
             lb:
               http_bind: "{http}"
               allowed_cidrs: [127.0.0.0/8]
@@ -100,7 +85,7 @@ internal sealed class LbFleet : IAsyncDisposable
             """);
         var node = new Node(nodeId, address, file, http, AgentProcess.Start(["run", "--user-data", file]));
         _owned.Add(node);
-        await WaitForReadyAsync(node.Agent, node.Healthz);
+        await node.Agent.WaitReadyAsync(node.Healthz, ReadyTimeout);
         return node;
     }
 
@@ -109,35 +94,8 @@ internal sealed class LbFleet : IAsyncDisposable
     {
         var again = node with { Agent = AgentProcess.Start(["run", "--user-data", node.UserData]) };
         _owned.Add(again);
-        await WaitForReadyAsync(again.Agent, again.Healthz);
+        await again.Agent.WaitReadyAsync(again.Healthz, ReadyTimeout);
         return again;
-    }
-
-    /// <summary>Until /healthz says ready; a slow answer on a busy machine is retried, an exited agent fails at once.</summary>
-    public static async Task WaitForReadyAsync(AgentProcess agent, Uri healthz, TimeSpan? timeout = null)
-    {
-        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.False(agent.HasExited, $"agent exited early:\n{agent.StandardOutput}\n{agent.StandardError}");
-            try
-            {
-                using var response = await http.GetAsync(healthz);
-                if (response.StatusCode == HttpStatusCode.OK)
-                {
-                    return;
-                }
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
-            {
-                // Not listening yet, or slow to answer on a busy machine.
-            }
-
-            await Task.Delay(100);
-        }
-
-        Assert.Fail($"agent never became ready:\n{agent.StandardOutput}\n{agent.StandardError}");
     }
 
     public async ValueTask DisposeAsync()
@@ -153,12 +111,23 @@ internal sealed class LbFleet : IAsyncDisposable
         Dir.Dispose();
     }
 
+    /// <summary>The shared user-data header of a node of this fleet (the agent's own address for its status endpoint).</summary>
+    private NodeUserData Header(string role, string nodeId, IPAddress address) => new()
+    {
+        Role = role,
+        Cluster = Cluster,
+        NodeId = nodeId,
+        Address = address,
+        StateDir = Dir.Combine(nodeId, "state"),
+        Aws = Stack.AwsYaml(Bucket),
+    };
+
     /// <summary>One agent: its id, address, user-data, HTTP frontend (lb only) and process.</summary>
     internal sealed record Node(string NodeId, IPAddress Address, string UserData, IPEndPoint? Http, AgentProcess Agent) : IAsyncDisposable
     {
-        public Uri Healthz => new($"http://{Address}:9780/healthz");
+        public Uri Healthz => StatusEndpoint.Healthz(Address);
 
-        public Uri Metrics => new($"http://{Address}:9780/metrics");
+        public Uri Metrics => StatusEndpoint.Metrics(Address);
 
         public HaproxyPaths Haproxy => new(Path.Combine(Path.GetDirectoryName(UserData)!, NodeId, "state", "haproxy"));
 

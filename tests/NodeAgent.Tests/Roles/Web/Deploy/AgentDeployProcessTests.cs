@@ -1,7 +1,6 @@
 using System.Net;
 using System.Runtime.InteropServices;
 using NodeAgent.Testing;
-using NodeAgent.Tests.Hosting;
 
 namespace NodeAgent.Tests.Roles.Web.Deploy;
 
@@ -54,7 +53,7 @@ public sealed class AgentDeployProcessTests
         var site = new Uri($"http://{address}:{port}/index.html");
 
         await using var agent = AgentProcess.Start(["run", "--user-data", file]);
-        await AgentProcessTests.WaitForReadyAsync(agent, new Uri($"http://{address}:9780/healthz"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromSeconds(45));
         var atBoot = await http.GetStringAsync(site);
         var log = agent.StandardOutput;
         var catchUpDone = log.IndexOf("deploy catch-up done", StringComparison.Ordinal);
@@ -103,7 +102,7 @@ public sealed class AgentDeployProcessTests
             """);
         await AgentProcess.RunAsync(["deploy", "--app", "shop", "--revision", "main", "--user-data", file], TimeSpan.FromSeconds(60));
         await using var agent = AgentProcess.Start(["run", "--user-data", file]);
-        await AgentProcessTests.WaitForReadyAsync(agent, new Uri($"http://{address}:9780/healthz"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromSeconds(45));
         repo.Commit("index.html", "broken");
 
         var (code, stdout, _) = await AgentProcess.RunAsync(["deploy", "--app", "shop", "--revision", "main", "--wait", "--timeout", "60s", "--user-data", file], TimeSpan.FromSeconds(90));
@@ -129,7 +128,7 @@ public sealed class AgentDeployProcessTests
         var file = UserData(stack, bucket, dir, cluster, address, port, repo.Path);
         await AgentProcess.RunAsync(["deploy", "--app", "shop", "--revision", "main", "--user-data", file], TimeSpan.FromSeconds(60));
         await using var agent = AgentProcess.Start(["run", "--user-data", file]);
-        await AgentProcessTests.WaitForReadyAsync(agent, new Uri($"http://{address}:9780/healthz"));
+        await agent.WaitReadyAsync(StatusEndpoint.Healthz(address), TimeSpan.FromSeconds(45));
         var firstPid = int.Parse(File.ReadAllText(dir.Combine("nginx", "nginx.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
 
         // nginx exits (SIGTERM: a fast shutdown that takes its workers along) without the agent asking.

@@ -16,13 +16,13 @@ public static class AgentConfigReader
         var root = UserDataDocument.Parse(text, errors);
         if (root is null || errors.Count > 0)
         {
-            throw new ConfigException(source, errors.Items);
+            throw errors.ToException(source);
         }
 
         var config = Read(root, errors, knownRoles);
         if (errors.Count > 0 || config is null)
         {
-            throw new ConfigException(source, errors.Items);
+            throw errors.ToException(source);
         }
 
         return config;

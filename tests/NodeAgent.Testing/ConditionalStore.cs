@@ -21,6 +21,13 @@ public sealed class ConditionalStore : IObjectStore
         return _objects.TryGetValue(key, out var o) ? new StoredObject(o.Content, Info(key, o)) : null;
     }
 
+    /// <summary>Bounded like S3: an oversized object is refused without being handed out.</summary>
+    public async Task<StoredObject?> GetAsync(string key, long maxBytes, CancellationToken cancellationToken)
+    {
+        var stored = await GetAsync(key, cancellationToken);
+        return stored is not null && stored.Content.Length > maxBytes ? throw new ObjectTooLargeException(key, stored.Content.Length, maxBytes) : stored;
+    }
+
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
         => (await GetAsync(key, cancellationToken)) is { } o ? new MemoryStream(o.Content) : null;
 

@@ -14,7 +14,8 @@ public sealed partial class NodeDrain(
     NodeRegistration registration,
     IEnumerable<IDrainParticipant> participants,
     AgentConfig config,
-    ILogger<NodeDrain> logger)
+    ILogger<NodeDrain> logger,
+    TimeProvider? time = null)
 {
     public TimeSpan Bound => config.Node.ShutdownTimeout / 2;
 
@@ -26,7 +27,7 @@ public sealed partial class NodeDrain(
         }
 
         var clock = Stopwatch.StartNew();
-        board.BeginDrain();
+        board.BeginDrain(time);
         try
         {
             await registration.PublishAsync(cancellationToken);

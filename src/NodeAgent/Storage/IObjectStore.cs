@@ -82,7 +82,7 @@ public interface IMultipartUpload : IAsyncDisposable
 
 /// <summary>An object is larger than the caller accepts; it was not read.</summary>
 public sealed class ObjectTooLargeException(string key, long size, long maxBytes)
-    : InvalidDataException($"{key} is {(size < 0 ? "larger than that" : size + " bytes")}; at most {maxBytes} bytes are accepted")
+    : Exception($"{key} is {(size < 0 ? "larger than that" : size + " bytes")}; at most {maxBytes} bytes are accepted")
 {
     public string Key { get; } = key;
 

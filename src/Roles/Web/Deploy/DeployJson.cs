@@ -34,9 +34,9 @@ public static class DeployJson
             var value = JsonSerializer.Deserialize<T>(content, Options);
             return value is null ? (null, "document is JSON null") : (value, null);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException or FormatException or OverflowException)
         {
-            return (null, $"malformed JSON: {ex.Message.Split(" Path:")[0]}");
+            return (null, $"malformed JSON: {NodeAgent.Configuration.SafeText.Escape(ex.Message.Split(" Path:")[0], 200)}");
         }
     }
 }

@@ -55,6 +55,9 @@ public sealed partial class AgentProcess : IAsyncDisposable
             start.Environment[k] = v;
         }
 
+        // Every test cluster trusts the test publish key: `nodeagent deploy` signs with it unless a test says otherwise.
+        start.Environment["NODEAGENT_PUBLISH_KEY"] = TestKeys.PrivateKeyFile;
+
         foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>())
         {
             start.Environment[k] = v;

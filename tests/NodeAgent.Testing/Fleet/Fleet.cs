@@ -204,6 +204,7 @@ public sealed class Fleet : IAsyncDisposable
         var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId);
         var userData = WriteUserData("web", nodeId, address, home, $$"""
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: {{home}}/srv
               port: {{HttpPort}}
               health: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}

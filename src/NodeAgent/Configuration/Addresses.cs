@@ -14,7 +14,7 @@ namespace NodeAgent.Configuration;
 /// </summary>
 public static partial class Addresses
 {
-    public const string AddressHint = "an IPv4 address as a dotted quad (e.g. 10.0.0.5) or an IPv6 address";
+    public const string AddressHint = "an IPv4 or IPv6 address (IPv4 as a dotted quad such as 10.0.0.5)";
 
     public const string EndPointHint = "address:port such as 127.0.0.1:9780 (or [::1]:9780)";
 

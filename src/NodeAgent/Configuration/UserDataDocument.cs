@@ -44,7 +44,7 @@ internal static class UserDataDocument
         }
         catch (YamlLimitException ex)
         {
-            errors.Add(string.Empty, $"YAML error at line {ex.At.Line}, column {ex.At.Column}: {ex.Message}");
+            errors.Add(string.Empty, $"YAML error at line {ex.At.Line}: {ex.Message}");
             return null;
         }
         catch (YamlException ex)

@@ -15,7 +15,7 @@ namespace NodeAgent.Configuration;
 internal sealed class YamlDocumentReader
 {
     /// <summary>Nodes a document may hold, aliases counted as what they expand to.</summary>
-    public const long MaxNodes = 200_000;
+    public const long MaxNodes = 50_000;
 
     private const string StrTag = "tag:yaml.org,2002:str";
 

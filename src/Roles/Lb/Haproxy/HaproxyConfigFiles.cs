@@ -35,6 +35,11 @@ public sealed partial class HaproxyConfigFiles(LbSection lb, AgentConfig config,
             }
 
             Membership = new HaproxyMembership(loaded.Servers.Where(s => _lb.Backends.Any(b => b.App == s.App)).ToList());
+            if (dropped.Count > 0)
+            {
+                // Rewritten at once without the bad entries: a file that fails validation is never left on disk.
+                Membership.Save(paths.Membership);
+            }
         }
         catch (Exception ex) when (ex is JsonException or InvalidDataException or FormatException or IOException or NotSupportedException or InvalidOperationException or ArgumentException)
         {

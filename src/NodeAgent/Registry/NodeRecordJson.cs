@@ -63,7 +63,7 @@ public static class NodeRecordJson
         { Schema: not NodeRecord.CurrentSchema } => $"schema {record.Schema} is not {NodeRecord.CurrentSchema}",
         _ when record.Cluster != cluster => $"cluster '{SafeText.Escape(record.Cluster)}' does not match the key's cluster '{cluster}'",
         _ when record.Role != role => $"role '{SafeText.Escape(record.Role)}' does not match the key's role '{role}'",
-        _ when !Names.IsNodeId(record.NodeId) => $"node_id '{SafeText.Escape(record.NodeId)}' is not a valid node id",
+        _ when !Names.IsNodeId(record.NodeId) => $"node_id is not a valid node id: '{SafeText.Escape(record.NodeId)}'",
         _ when !Names.IsNodeId(record.InstanceId) => "instance_id is not a valid instance id",
         _ when !Addresses.IsAddress(record.Address) => $"address '{SafeText.Escape(record.Address)}' is not an IP address",
         _ when record.PublicAddress is { } p && !Addresses.IsAddress(p) => $"public_address '{SafeText.Escape(p)}' is not an IP address",

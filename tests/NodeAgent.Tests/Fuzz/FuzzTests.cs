@@ -54,6 +54,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
             var seeds = UserDataSeeds.Value;
             var bytes = kind == 0 ? Encoding.UTF8.GetBytes(UserDataGrammar.Generate(number)) : Mutator.MutateBytes(seeds[pick % seeds.Count], number);
             var allocated = GC.GetAllocatedBytesForCurrentThread();
+            var cpu = ThreadCpuTime.Now();
             var clock = Stopwatch.StartNew();
             AgentConfig? config = null;
             try
@@ -69,7 +70,8 @@ public sealed class FuzzTests(ITestOutputHelper output)
                 Assert.All(ex.Errors, e => Assert.True(SafeText.IsSafe(e.ToString()), "an error message carries a control character"));
             }
 
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2), $"took {clock.Elapsed}");
+            Assert.True(ThreadCpuTime.Now() - cpu < TimeSpan.FromSeconds(2), "took 2 s of CPU or more");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed} of wall time");
             Assert.True(GC.GetAllocatedBytesForCurrentThread() - allocated < 200L * 1024 * 1024, "allocated 200 MB or more");
             if (config is not null)
             {

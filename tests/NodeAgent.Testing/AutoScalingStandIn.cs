@@ -137,11 +137,12 @@ public sealed class AutoScalingStandIn : IAsyncDisposable
         }
 
         var call = new LifecycleCall(DateTimeOffset.UtcNow, action, group, hook, instance, result, error);
-        _calls.Enqueue(call);
         if (OnCall is { } onCall)
         {
             await onCall(call);
         }
+
+        _calls.Enqueue(call);
 
         if (error is not null)
         {

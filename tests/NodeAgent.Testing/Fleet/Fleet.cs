@@ -327,7 +327,8 @@ public sealed class Fleet : IAsyncDisposable
             Address = address,
             StateDir = $"{home}/state",
             Aws = LocalStack.AwsYaml(AwsRelay.Endpoint, Bucket, retry: "{max_attempts: 3, base_delay: 100ms, max_delay: 1s}", timeout: "5s"),
-            Dns = Bind.DnsYaml(),
+            // A lifecycle fleet keeps names 5 s: an lb node that hands its name over serves one TTL more before it stops.
+            Dns = Bind.DnsYaml(Lifecycle ? "  ttl: 5" : string.Empty),
         }.Write(Dir.Combine($"{nodeId}.yaml"), roleSection);
 
     private FleetNode Own(FleetNode node)

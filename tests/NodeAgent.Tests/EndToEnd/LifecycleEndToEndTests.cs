@@ -138,7 +138,7 @@ public sealed class LifecycleEndToEndTests(ITestOutputHelper output)
         var at = traffic.Now;
         fleet.ScaleIn(active);
         var (detected, handedOver) = await LbHandover.MeasureAsync(fleet, active, standby, TimeSpan.FromMinutes(1));
-        var completed = await fleet.AutoScaling!.WaitForAsync(active.InstanceId, c => c.Hook == Fleet.TerminationHook && c.Action == "CompleteLifecycleAction", TimeSpan.FromMinutes(1));
+        var completed = await fleet.AutoScaling!.WaitForAsync(active.InstanceId, c => c.Hook == Fleet.TerminationHook && c.Action == "CompleteLifecycleAction", TimeSpan.FromMinutes(2));
         Assert.True(await active.WaitExitedAsync(TimeSpan.FromSeconds(30)));
         await traffic.WaitForAsync(traffic.Now, TimeSpan.FromSeconds(30), lb: standby.Address);
 

@@ -105,11 +105,11 @@ public sealed partial class NodeAgentTemplate
             .ToList();
     }
 
-    /// <summary>The (principal, action, reason) entries of <c>NodeAgent::GrantsNotExercised</c>.</summary>
-    public IReadOnlyList<(string Principal, string Action, string Reason)> GrantsNotExercised
+    /// <summary>The (principal, statement, action, reason) entries of <c>NodeAgent::GrantsNotExercised</c>.</summary>
+    public IReadOnlyList<(string Principal, string Statement, string Action, string Reason)> GrantsNotExercised
         => ((List<object?>)((Dictionary<string, object?>)Root["Metadata"]!)["NodeAgent::GrantsNotExercised"]!)
             .Select(e => (Dictionary<string, object?>)e!)
-            .Select(e => ((string)e["Principal"]!, (string)e["Action"]!, (string)e["Reason"]!))
+            .Select(e => ((string)e["Principal"]!, (string)e["Statement"]!, (string)e["Action"]!, (string)e["Reason"]!))
             .ToList();
 
     /// <summary>Holds the record of an end-to-end run against the policies (see <see cref="PolicyCheck"/>).</summary>
@@ -141,22 +141,27 @@ public sealed partial class NodeAgentTemplate
                 check.Allowed.Add((principal, request.Action, group.Count()));
             }
 
-            var listed = GrantsNotExercised.Where(g => g.Principal == principal).Select(g => g.Action.ToLowerInvariant()).ToHashSet();
+            var listed = GrantsNotExercised.Where(g => g.Principal == principal).Select(g => (g.Statement, Action: g.Action.ToLowerInvariant())).ToHashSet();
             for (var i = 0; i < statements.Count; i++)
             {
                 foreach (var action in statements[i].Actions.Where(_ => statements[i].Allow))
                 {
                     var key = action.ToLowerInvariant();
-                    if (!used.Contains((i, key)) && !listed.Contains(key))
+                    var isListed = listed.Contains((statements[i].Sid, key));
+                    if (!used.Contains((i, key)) && !isListed)
                     {
                         check.UnexplainedGrants.Add($"{principal}: {action} in statement {statements[i].Sid} ({string.Join(", ", statements[i].Resources)})");
+                    }
+                    else if (used.Contains((i, key)) && isListed)
+                    {
+                        check.StaleExplanations.Add($"{principal}: {action} in statement {statements[i].Sid}");
                     }
                 }
             }
 
-            foreach (var action in listed.Where(a => used.Any(u => u.Action == a)))
+            foreach (var (sid, action) in listed.Where(l => !statements.Any(s => s.Sid == l.Statement && s.Actions.Any(a => a.Equals(l.Action, StringComparison.OrdinalIgnoreCase)))))
             {
-                check.StaleExplanations.Add($"{principal}: {action}");
+                check.StaleExplanations.Add($"{principal}: {action} in statement {sid}, which does not grant it");
             }
         }
 

@@ -106,10 +106,10 @@ public sealed partial class NodeAgentTemplate
     }
 
     /// <summary>The (principal, statement, action, reason) entries of <c>NodeAgent::GrantsNotExercised</c>.</summary>
-    public IReadOnlyList<(string Principal, string Statement, string Action, string Reason)> GrantsNotExercised
+    public IReadOnlyList<(string Principal, string Statement, string Action, string Reason, bool Sometimes)> GrantsNotExercised
         => ((List<object?>)((Dictionary<string, object?>)Root["Metadata"]!)["NodeAgent::GrantsNotExercised"]!)
             .Select(e => (Dictionary<string, object?>)e!)
-            .Select(e => ((string)e["Principal"]!, (string)e["Statement"]!, (string)e["Action"]!, (string)e["Reason"]!))
+            .Select(e => ((string)e["Principal"]!, (string)e["Statement"]!, (string)e["Action"]!, (string)e["Reason"]!, e.GetValueOrDefault("Sometimes") is "true"))
             .ToList();
 
     /// <summary>Holds the record of an end-to-end run against the policies (see <see cref="PolicyCheck"/>).</summary>
@@ -142,6 +142,7 @@ public sealed partial class NodeAgentTemplate
             }
 
             var listed = GrantsNotExercised.Where(g => g.Principal == principal).Select(g => (g.Statement, Action: g.Action.ToLowerInvariant())).ToHashSet();
+            var sometimes = GrantsNotExercised.Where(g => g.Principal == principal && g.Sometimes).Select(g => (g.Statement, Action: g.Action.ToLowerInvariant())).ToHashSet();
             for (var i = 0; i < statements.Count; i++)
             {
                 foreach (var action in statements[i].Actions.Where(_ => statements[i].Allow))
@@ -152,7 +153,7 @@ public sealed partial class NodeAgentTemplate
                     {
                         check.UnexplainedGrants.Add($"{principal}: {action} in statement {statements[i].Sid} ({string.Join(", ", statements[i].Resources)})");
                     }
-                    else if (used.Contains((i, key)) && isListed)
+                    else if (used.Contains((i, key)) && isListed && !sometimes.Contains((statements[i].Sid, key)))
                     {
                         check.StaleExplanations.Add($"{principal}: {action} in statement {statements[i].Sid}");
                     }

@@ -68,9 +68,9 @@ public sealed partial class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the agent to completion and returns its exit code; fails the test if it overruns.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, TimeSpan timeout)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var agent = Start(args);
+        await using var agent = Start(args, environment is null ? null : AgentStartOptions.Default with { Environment = environment });
         var exited = await agent.WaitForExitAsync(timeout);
         Assert.True(exited, $"nodeagent {string.Join(' ', args)} did not exit within {timeout}:\n{agent.StandardOutput}\n{agent.StandardError}");
         return (agent.ExitCode, agent.StandardOutput, agent.StandardError);

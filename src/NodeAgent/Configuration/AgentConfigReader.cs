@@ -46,6 +46,7 @@ public static class AgentConfigReader
         var registry = r.Section("registry", RegistrySection.Read) ?? new RegistrySection();
         var queue = r.Section("queue", QueueSection.Read) ?? new QueueSection();
         var dns = r.Section("dns", DnsSection.Read);
+        var lifecycle = r.Section("lifecycle", LifecycleSection.Read) ?? new LifecycleSection();
         IRoleSection? roleSection = null;
         foreach (var plugin in knownRoles)
         {
@@ -86,6 +87,7 @@ public static class AgentConfigReader
             Registry = registry,
             Queue = queue,
             Dns = dns,
+            Lifecycle = lifecycle,
             RoleSection = roleSection,
         };
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NodeAgent.Configuration;
+using NodeAgent.Instance;
 using NodeAgent.Lifecycle;
 using NodeAgent.Messaging;
 using NodeAgent.Status;
@@ -41,6 +42,17 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     {
         Services.AddSingleton<T>();
         Services.AddHostedService(sp => sp.GetRequiredService<T>());
+        return this;
+    }
+
+    /// <summary>
+    /// What the role does before its instance goes away (scale-in, spot interruption): runs while the node still
+    /// serves, before the graceful stop and the termination hook's CONTINUE (<see cref="ITerminationStep"/>).
+    /// </summary>
+    public RoleBuilder TerminationStep<T>()
+        where T : class, ITerminationStep
+    {
+        Services.AddSingleton<ITerminationStep, T>();
         return this;
     }
 

@@ -22,7 +22,9 @@ namespace NodeAgent.Dns.Failover;
 /// </list>
 /// Every write is a compare-and-swap on exactly what was read, changing the A record and the lease TXT (owner, epoch,
 /// since, expiry) together; when two nodes race, exactly one write applies and the other sees "precondition failed"
-/// and re-reads next round. See docs/dns.md.
+/// and re-reads next round. A role may put an <see cref="IClaimGate"/> in front of every claim and takeover (a db
+/// node: only a primary claims, only the most caught-up replica takes over), and may take the name over on demand with
+/// the epoch it expects (<see cref="TakeOverNowAsync"/>, a planned db switchover). See docs/dns.md.
 /// </summary>
 public sealed partial class FailoverCoordinator
 {
@@ -35,6 +37,8 @@ public sealed partial class FailoverCoordinator
     private readonly FailoverState _state;
     private readonly ReadinessState _readiness;
     private readonly DnsMetrics _metrics;
+    private readonly ClaimMetrics _claim;
+    private readonly IClaimGate? _claimGate;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SharedNameClaimSettings _settings;
@@ -57,7 +61,8 @@ public sealed partial class FailoverCoordinator
         ReadinessState readiness,
         DnsMetrics metrics,
         TimeProvider time,
-        ILogger<FailoverCoordinator> logger)
+        ILogger<FailoverCoordinator> logger,
+        IClaimGate? claimGate = null)
     {
         var dns = config.Dns ?? throw new InvalidOperationException("a shared name claim needs the dns section");
         _settings = settings;
@@ -68,6 +73,8 @@ public sealed partial class FailoverCoordinator
         _state = state;
         _readiness = readiness;
         _metrics = metrics;
+        _claim = metrics.Claim(settings.MetricPrefix);
+        _claimGate = claimGate;
         _time = time;
         _logger = logger;
         _ttl = dns.Ttl;
@@ -92,10 +99,10 @@ public sealed partial class FailoverCoordinator
             if (lease is not null)
             {
                 _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
-                _metrics.FailoverEpoch.Set(lease.Epoch);
+                _claim.Epoch.Set(lease.Epoch);
             }
 
-            var role = observed.IsEmpty ? await AcquireAsync(DnsPrecondition.Absent, null, self, now, "the name was free", cancellationToken)
+            var role = observed.IsEmpty ? await ClaimFreeAsync(observed, self, now, cancellationToken)
                 : lease is not null && lease.Owner == _identity.NodeId ? await HoldAsync(observed, lease, self, now, cancellationToken)
                 : await WatchAsync(observed, lease, self, now, cancellationToken);
             _failedRounds = 0;
@@ -219,6 +226,7 @@ public sealed partial class FailoverCoordinator
         PublishStandby(observed, lease);
 
         string reason;
+        var kind = ClaimKind.LeaseLapsed;
         if (lease is null)
         {
             reason = $"it has no valid lease ({observed})";
@@ -248,7 +256,7 @@ public sealed partial class FailoverCoordinator
             }
 
             _failedProbes++;
-            _metrics.ProbeFailures.Inc();
+            _claim.ProbeFailures.Inc();
             LogProbeFailed(_logger, lease.Owner, _failedProbes, _settings.Fall, probe.Detail);
             if (_failedProbes < _settings.Fall)
             {
@@ -263,6 +271,12 @@ public sealed partial class FailoverCoordinator
             }
 
             reason = $"{_failedProbes} failed probes of {lease.Owner} ({probe.Detail})";
+            kind = ClaimKind.HolderFailed;
+        }
+
+        if (!await GateAllowsAsync(new ClaimAttempt(kind, Name, lease, observed, reason), cancellationToken))
+        {
+            return FailoverRole.Standby;
         }
 
         return await AcquireAsync(DnsPrecondition.Exactly(observed), lease, self, now, reason, cancellationToken);
@@ -300,7 +314,7 @@ public sealed partial class FailoverCoordinator
         }
         else
         {
-            _metrics.Takeovers.Inc();
+            _claim.Takeovers.Inc();
             LogTookOver(_logger, Name, previous?.Owner ?? "(unknown)", self.ToString(), epoch, reason);
         }
 
@@ -319,7 +333,7 @@ public sealed partial class FailoverCoordinator
         if (lease is not null)
         {
             _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
-            _metrics.FailoverEpoch.Set(lease.Epoch);
+            _claim.Epoch.Set(lease.Epoch);
         }
 
         if (lease is not null && lease.Owner == _identity.NodeId && observed.Addresses.Count == 1 && observed.Addresses[0].Equals(self))
@@ -352,7 +366,7 @@ public sealed partial class FailoverCoordinator
     {
         _state.Set(snapshot);
         _readiness.Set(ReadinessCheck, ready, snapshot.Detail);
-        _metrics.FailoverActive.Set(snapshot.Role == FailoverRole.Active ? 1 : 0);
+        _claim.Active.Set(snapshot.Role == FailoverRole.Active ? 1 : 0);
     }
 
     private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);

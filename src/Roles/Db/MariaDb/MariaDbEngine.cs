@@ -37,4 +37,8 @@ public sealed class MariaDbEngine(DbSection db) : IDbEngine
 
     /// <summary>The binlog shipper, every <c>db.backup.binlog_interval</c>.</summary>
     public void AddArchiving(RoleBuilder role) => role.Loop<BinlogShipService>();
+
+    /// <summary>Not yet: MariaDB replicas are a later issue.</summary>
+    public void AddReplication(IServiceCollection services)
+        => throw new EngineOperationNotSupportedException(DisplayName, "replication", "db.replication is implemented for PostgreSQL only so far; leave it off on MariaDB");
 }

@@ -21,7 +21,7 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
 
     public DbBackupConfig BackupConfig => _db.Backup;
 
-    public string Prefix { get; } = BackupPrefixes.For(PostgresEngine.PrefixSegment, db.Backup, config, identity);
+    public string Prefix { get; } = BackupPrefixes.For(PostgresEngine.PrefixSegment, db.Backup, config, identity, db.Replication.Enabled ? db.Replication.Name : null);
 
     public ArchiveLayout Layout => new(Prefix);
 

@@ -8,6 +8,7 @@ using NodeAgent.Roles.Db.Backup;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Roles.Db.Engines;
 using NodeAgent.Roles.Db.Health;
+using NodeAgent.Roles.Db.Postgres.Replication;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
@@ -35,6 +36,12 @@ public sealed class PostgresEngine(DbSection db) : IDbEngine
         services.AddSingleton<IDatabaseBackup>(sp => new PostgresDatabaseBackup(sp.GetRequiredService<PostgresBackups>()));
         services.AddSingleton<IBackupOperations>(sp => new PostgresBackupOperations(sp.GetRequiredService<PostgresBackups>()));
     }
+
+    /// <summary>Replicas from the archive, promotion, rewind and re-seed (<see cref="PostgresReplicationEngine"/>).</summary>
+    public void AddReplication(IServiceCollection services)
+        => services.AddSingleton<IReplicationEngine>(sp => new PostgresReplicationEngine(sp.GetRequiredService<PostgresBackups>(), db.Replication,
+            sp.GetRequiredService<AgentConfig>(), sp.GetRequiredService<NodeIdentity>(), sp.GetRequiredService<IProcessRunner>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
 
     /// <summary>The archive settings at boot, and the wal-push socket with look-ahead (which also takes base backups for <c>backup push</c>).</summary>
     public void AddArchiving(RoleBuilder role)

@@ -149,6 +149,12 @@ public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout l
 
     private static async Task WriteRecoverySettingsAsync(string dir, BaseBackupManifest manifest, RestoreRequest request, CancellationToken cancellationToken)
     {
+        if (request.Standby)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dir, "standby.signal"), [], cancellationToken);
+            return;
+        }
+
         var text = new StringBuilder();
         text.Append('\n').Append($"# nodeagent backup restore {manifest.Id}, target {request.Target}\n");
         text.Append($"restore_command = {Literal(request.RestoreCommand)}\n");

@@ -18,4 +18,10 @@ public sealed record RestoreRequest
 
     /// <summary>Hand the files to this user (when running as root); PostgreSQL refuses a data directory it does not own.</summary>
     public OsUser? Owner { get; init; }
+
+    /// <summary>
+    /// A replica: write <c>standby.signal</c> instead of <c>recovery.signal</c> and no recovery settings (the replication
+    /// engine writes the standby's own: restore_command, primary_conninfo).
+    /// </summary>
+    public bool Standby { get; init; }
 }

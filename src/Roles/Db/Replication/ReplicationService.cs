@@ -118,7 +118,7 @@ public sealed partial class ReplicationService : AgentLoop
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                problem = ex.Message;
+                problem = ex.Message.Split('\n')[0].Trim();
             }
         }
 

@@ -172,15 +172,16 @@ public sealed partial class PostgresReplicationEngine : IReplicationEngine
         var newest = (await _backups.Catalog().CompleteAsync(cancellationToken)).LastOrDefault()
             ?? throw new InvalidOperationException($"no complete base backup under {_backups.Prefix} yet; the primary takes one at its first backup round (or run nodeagent backup push on it)");
         BuildReport report;
-        WriteMarker(newest.Id);
         var empty = !Directory.Exists(DataDir) || !Directory.EnumerateFileSystemEntries(DataDir).Any();
+        var trustPageLsns = !empty && await CleanReplicaAsync(cancellationToken);
+        WriteMarker(newest.Id);
         if (empty)
         {
             report = await FullRestoreAsync(newest, "an empty data directory", cancellationToken);
         }
         else
         {
-            report = await DeltaOrFullAsync(newest, "re-seed of an existing data directory", cancellationToken);
+            report = await DeltaOrFullAsync(newest, "re-seed of an existing data directory", trustPageLsns, cancellationToken);
         }
 
         await FinishReplicaAsync(upstream, cancellationToken);
@@ -227,7 +228,7 @@ public sealed partial class PostgresReplicationEngine : IReplicationEngine
         var newest = (await _backups.Catalog().CompleteAsync(cancellationToken)).LastOrDefault()
             ?? throw new InvalidOperationException($"cannot rejoin: pg_rewind was impossible and there is no complete base backup under {_backups.Prefix} to re-seed from");
         WriteMarker(newest.Id);
-        var report = await DeltaOrFullAsync(newest, "rejoin after pg_rewind was impossible", cancellationToken);
+        var report = await DeltaOrFullAsync(newest, "rejoin after pg_rewind was impossible", trustPageLsns: false, cancellationToken);
         await FinishReplicaAsync(upstream, cancellationToken);
         File.Delete(ReseedMarker);
         return report;
@@ -341,13 +342,31 @@ public sealed partial class PostgresReplicationEngine : IReplicationEngine
         return new BuildReport("full", newest.Id, newest.StoredBytes, newest.StoredBytes, $"restored backup {newest.Id} in full ({ByteSize.Format(newest.StoredBytes)})");
     }
 
-    private async Task<BuildReport> DeltaOrFullAsync(BaseBackupManifest newest, string why, CancellationToken cancellationToken)
+    /// <summary>Page LSNs can be trusted on a replica's data that shut down cleanly (no torn pages, same history as the archive).</summary>
+    private async Task<bool> CleanReplicaAsync(CancellationToken cancellationToken)
+    {
+        if (File.Exists(ReseedMarker) || !File.Exists(Path.Combine(DataDir, "standby.signal")))
+        {
+            return false;
+        }
+
+        try
+        {
+            return (await _server.ControlDataAsync(cancellationToken)).State == "shut down in recovery";
+        }
+        catch (Exception ex) when (ex is NodeAgent.Processes.ProcessFailedException or InvalidDataException or FormatException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<BuildReport> DeltaOrFullAsync(BaseBackupManifest newest, string why, bool trustPageLsns, CancellationToken cancellationToken)
     {
         LogBuilding(_logger, "delta re-seed", newest.Id, why);
         try
         {
             var delta = await new DeltaRestorer(_backups.Store, _backups.Layout, _loggers.CreateLogger<DeltaRestorer>())
-                .RestoreAsync(newest, DataDir, _backups.OsUser, cancellationToken);
+                .RestoreAsync(newest, DataDir, _backups.OsUser, trustPageLsns, cancellationToken);
             await File.WriteAllBytesAsync(Path.Combine(DataDir, "standby.signal"), [], cancellationToken);
             return new BuildReport("delta", newest.Id, delta.TotalFetched, newest.StoredBytes,
                 $"delta re-seed from backup {newest.Id}: {delta.FramesFetched} of {delta.FramesTotal} frames, {ByteSize.Format(delta.TotalFetched)} of {ByteSize.Format(newest.StoredBytes)}");

@@ -9,4 +9,7 @@ public sealed record DeltaReport(string BackupId, long BytesFetched, long IndexB
     int PiecesWritten, int EntriesRemoved, long LocalBytesHashed)
 {
     public long TotalFetched => BytesFetched + IndexBytes;
+
+    /// <summary>Relation pages kept because their LSN showed them current.</summary>
+    public long PagesKept { get; init; }
 }

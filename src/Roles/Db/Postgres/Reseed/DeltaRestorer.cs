@@ -12,8 +12,11 @@ namespace NodeAgent.Roles.Db.Postgres.Reseed;
 /// Makes an existing data directory identical to a base backup while fetching only what differs (a delta re-seed):
 /// <list type="number">
 /// <item>reads the backup's index (vouched for by the manifest's <c>index_sha256</c>) and checks it;</item>
-/// <item>hashes every local file piece by piece and compares with the index; a piece that differs (or is missing)
-/// marks its frame as needed;</item>
+/// <item>compares every local file with the index. A relation's data file is compared page by page by LSN
+/// (<c>pd_lsn</c>, the last WAL record that changed the page): a local page with the backup's LSN is the same page
+/// (only hint bits, which are not WAL-logged, may differ), and a page the backup has with an LSN after the backup's
+/// start is rewritten by recovery from its full-page image anyway, so neither is fetched. Every other file is
+/// compared piece by piece by hash. What differs (or is missing) marks its frame as needed;</item>
 /// <item>removes every local entry the backup does not have (leftover WAL, pid files, a former primary's signals);</item>
 /// <item>fetches the needed frames with ranged GETs (adjacent frames merged, up to four requests at once), checks each
 /// frame's zstd checksum and each piece's hash, and writes the pieces in place;</item>
@@ -27,7 +30,11 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
     private const long MaxRangeBytes = 32 << 20;
     private const int Parallelism = 4;
 
-    public async Task<DeltaReport> RestoreAsync(BaseBackupManifest manifest, string dataDir, OsUser? owner, CancellationToken cancellationToken)
+    /// <param name="trustPageLsns">
+    /// Compare relation pages by LSN: only for data that shares the backup's history and was shut down cleanly (a
+    /// replica). A former primary's diverged pages, or a crashed server's possibly torn ones, are compared by hash.
+    /// </param>
+    public async Task<DeltaReport> RestoreAsync(BaseBackupManifest manifest, string dataDir, OsUser? owner, bool trustPageLsns, CancellationToken cancellationToken)
     {
         var (index, indexBytes) = await LoadIndexAsync(manifest, cancellationToken);
         var root = Path.GetFullPath(dataDir);
@@ -36,7 +43,9 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
 
         // 1. Compare: which pieces differ, per frame.
         var wanted = index.Entries.ToDictionary(e => e.Path, StringComparer.Ordinal);
-        var stale = new ConcurrentBag<(IndexEntry Entry, IndexPiece Piece, int Hash)>();
+        var stale = new ConcurrentBag<StalePiece>();
+        var redo = manifest.Start.Value;
+        long pagesKept = 0;
         long localBytesHashed = 0;
         foreach (var entry in index.Entries.Where(e => e.Type == IndexEntry.Directory).OrderBy(e => e.Path.Length))
         {
@@ -64,13 +73,31 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
             var pieces = entry.Pieces(index.FrameSize).ToList();
             using var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite);
             var length = RandomAccess.GetLength(handle);
-            var buffer = new byte[Math.Min(index.FrameSize, Math.Max(1, entry.Size))];
-            for (var i = 0; i < pieces.Count; i++)
+            var lsns = trustPageLsns ? entry.DecodePageLsns() : [];
+            if (lsns.Length > 0)
             {
-                var piece = pieces[i];
-                if (piece.FileOffset + piece.Length > length || !await SameAsync(handle, piece, entry.Hashes![i], buffer, ct))
+                var (needed, kept) = await StalePagesAsync(handle, length, lsns, redo, ct);
+                Interlocked.Add(ref pagesKept, kept);
+                for (var i = 0; i < pieces.Count; i++)
                 {
-                    stale.Add((entry, piece, i));
+                    var piece = pieces[i];
+                    var ranges = needed.Select(p => Intersect(piece, (long)p * IndexEntry.PageSize, IndexEntry.PageSize)).OfType<(long, int)>().ToList();
+                    if (ranges.Count > 0)
+                    {
+                        stale.Add(new StalePiece(entry, piece, i, ranges));
+                    }
+                }
+            }
+            else
+            {
+                var buffer = new byte[Math.Min(index.FrameSize, Math.Max(1, entry.Size))];
+                for (var i = 0; i < pieces.Count; i++)
+                {
+                    var piece = pieces[i];
+                    if (piece.FileOffset + piece.Length > length || !await SameAsync(handle, piece, entry.Hashes![i], buffer, ct))
+                    {
+                        stale.Add(new StalePiece(entry, piece, i, null));
+                    }
                 }
             }
 
@@ -96,7 +123,7 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
             {
                 var (offset, length) = (index.Frames[frame][0] - range.Offset, (int)index.Frames[frame][1]);
                 var content = ZstdCodec.Decompress(bytes.AsSpan((int)offset, length), index.FrameLength(frame));
-                foreach (var (entry, piece, hash) in byFrame[frame])
+                foreach (var (entry, piece, hash, ranges) in byFrame[frame])
                 {
                     var data = content.AsMemory((int)(piece.TarOffset - ((long)frame * index.FrameSize)), piece.Length);
                     var actual = Convert.ToHexStringLower(XxHash128.Hash(data.Span));
@@ -106,7 +133,10 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
                     }
 
                     using var handle = File.OpenHandle(Combine(root, entry.Path), FileMode.Open, FileAccess.Write);
-                    await RandomAccess.WriteAsync(handle, data, piece.FileOffset, ct);
+                    foreach (var (at, count) in ranges ?? [(piece.FileOffset, piece.Length)])
+                    {
+                        await RandomAccess.WriteAsync(handle, data.Slice((int)(at - piece.FileOffset), count), at, ct);
+                    }
                 }
             }
         });
@@ -124,7 +154,10 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
             PosixOwnership.ChownTree(root, owner.Uid, owner.Gid);
         }
 
-        var report = new DeltaReport(manifest.Id, fetched, indexBytes, manifest.StoredBytes, byFrame.Count, index.Frames.Count, stale.Count, removed, localBytesHashed);
+        var report = new DeltaReport(manifest.Id, fetched, indexBytes, manifest.StoredBytes, byFrame.Count, index.Frames.Count, stale.Count, removed, localBytesHashed)
+        {
+            PagesKept = pagesKept,
+        };
         LogReseeded(logger, manifest.Id, root, report.FramesFetched, report.FramesTotal, report.BytesFetched + report.IndexBytes, manifest.StoredBytes, removed);
         return report;
     }
@@ -167,6 +200,46 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
         }
 
         return buffer;
+    }
+
+    /// <summary>
+    /// The pages of a relation file to fetch: missing locally, or with another LSN than the backup's where the backup's
+    /// is not after its start (a page changed after the start is restored from its full-page image by recovery).
+    /// </summary>
+    private static async Task<(List<int> Needed, long Kept)> StalePagesAsync(SafeFileHandle handle, long length, ulong[] lsns, ulong redo, CancellationToken cancellationToken)
+    {
+        var needed = new List<int>();
+        long kept = 0;
+        var header = new byte[8];
+        for (var page = 0; page < lsns.Length; page++)
+        {
+            var offset = (long)page * IndexEntry.PageSize;
+            if (offset + IndexEntry.PageSize > length || await RandomAccess.ReadAsync(handle, header, offset, cancellationToken) != 8)
+            {
+                needed.Add(page);
+                continue;
+            }
+
+            var local = ((ulong)System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header) << 32) | System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header.AsSpan(4));
+            if (local == lsns[page] || lsns[page] > redo)
+            {
+                kept++;
+            }
+            else
+            {
+                needed.Add(page);
+            }
+        }
+
+        return (needed, kept);
+    }
+
+    /// <summary>The part of <paramref name="piece"/> that bytes <paramref name="offset"/>..+<paramref name="length"/> of the file overlap, or null.</summary>
+    private static (long Offset, int Length)? Intersect(IndexPiece piece, long offset, int length)
+    {
+        var start = Math.Max(piece.FileOffset, offset);
+        var end = Math.Min(piece.FileOffset + piece.Length, offset + length);
+        return end > start ? (start, (int)(end - start)) : null;
     }
 
     /// <summary>Adjacent needed frames become one request of at most <see cref="MaxRangeBytes"/>.</summary>
@@ -276,6 +349,9 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
     }
 
     private sealed record FrameRange(long Offset, long Length, List<int> Frames);
+
+    /// <summary>A piece to write from its frame: all of it, or only the given byte ranges of the file (pages).</summary>
+    private sealed record StalePiece(IndexEntry Entry, IndexPiece Piece, int Hash, IReadOnlyList<(long Offset, int Length)>? Ranges);
 
     [LoggerMessage(EventId = 6090, Level = LogLevel.Information, Message = "Delta re-seed from backup {Id} into {Directory}: fetched {Frames} of {TotalFrames} frames, {Bytes} of {StoredBytes} stored bytes; removed {Removed} entries the backup does not have")]
     private static partial void LogReseeded(ILogger logger, string id, string directory, int frames, int totalFrames, long bytes, long storedBytes, int removed);

@@ -28,6 +28,9 @@ public sealed class TarIndexer(Stream inner, int frameSize) : Stream
     private long _size;
     private long _dataOffset;
     private List<string>? _hashes;
+    private MemoryStream? _pageLsns;
+    private readonly byte[] _lsnBytes = new byte[8];
+    private int _lsnFilled;
 
     /// <summary>Why the index cannot be used, or null.</summary>
     public string? Problem { get; private set; }
@@ -99,6 +102,11 @@ public sealed class TarIndexer(Stream inner, int frameSize) : Stream
                 var toBoundary = frameSize - (_position % frameSize);
                 n = (int)Math.Min(Math.Min(_dataRemaining, toBoundary), bytes.Length);
                 _hash.Append(bytes[..n]);
+                if (_pageLsns is not null)
+                {
+                    NotePageLsns(bytes[..n]);
+                }
+
                 _dataRemaining -= n;
                 _position += n;
                 if (_dataRemaining == 0 || _position % frameSize == 0)
@@ -165,6 +173,8 @@ public sealed class TarIndexer(Stream inner, int frameSize) : Stream
                 _size = size;
                 _dataOffset = _position;
                 _hashes = [];
+                _pageLsns = IndexEntry.IsRelationFile(name) && size % IndexEntry.PageSize == 0 && size > 0 ? new MemoryStream((int)Math.Min(size / IndexEntry.PageSize * 8, 1 << 20)) : null;
+                _lsnFilled = 0;
                 _dataRemaining = size;
                 _padRemaining = dataPadded - size;
                 if (size == 0)
@@ -189,8 +199,41 @@ public sealed class TarIndexer(Stream inner, int frameSize) : Stream
 
     private void FinishFile()
     {
-        Add(new IndexEntry { Path = _path!, Type = IndexEntry.File, Mode = _mode, Size = _size, Offset = _dataOffset, Hashes = _hashes });
+        Add(new IndexEntry
+        {
+            Path = _path!, Type = IndexEntry.File, Mode = _mode, Size = _size, Offset = _dataOffset, Hashes = _hashes,
+            PageLsns = _pageLsns is { } lsns ? Convert.ToBase64String(lsns.GetBuffer(), 0, (int)lsns.Length) : null,
+        });
         _hashes = null;
+        _pageLsns = null;
+    }
+
+    /// <summary>Copies the first 8 bytes of every page (pd_lsn) that passes: the file's data so far is at <c>_size - _dataRemaining</c>.</summary>
+    private void NotePageLsns(ReadOnlySpan<byte> data)
+    {
+        var fileOffset = _size - _dataRemaining;
+        for (var i = 0; i < data.Length;)
+        {
+            var inPage = (int)((fileOffset + i) % IndexEntry.PageSize);
+            if (inPage < 8)
+            {
+                var take = Math.Min(8 - inPage, data.Length - i);
+                data.Slice(i, take).CopyTo(_lsnBytes.AsSpan(inPage));
+                _lsnFilled = inPage + take;
+                i += take;
+                if (_lsnFilled == 8)
+                {
+                    // pd_lsn is two uint32 halves (xlogid, xrecoff) in the server's byte order (little-endian here).
+                    var lsn = ((ulong)BinaryPrimitives.ReadUInt32LittleEndian(_lsnBytes) << 32) | BinaryPrimitives.ReadUInt32LittleEndian(_lsnBytes.AsSpan(4));
+                    BinaryPrimitives.WriteUInt64LittleEndian(_lsnBytes, lsn);
+                    _pageLsns!.Write(_lsnBytes);
+                }
+            }
+            else
+            {
+                i += IndexEntry.PageSize - inPage;
+            }
+        }
     }
 
     private void Add(IndexEntry entry)

@@ -30,10 +30,10 @@ public sealed class DbRole : NodeRole<DbSection>
         DbCommand.Create(context),
     ];
 
-    /// <summary>PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).</summary>
+    /// <summary>PostgreSQL starts wal-push and wal-fetch once per WAL segment: skip building the command tree (docs/backups.md).</summary>
     public override Func<CancellationToken, Task<int>>? TryRunFast(string[] args, CliContext context)
-        => WalPushCommand.TryParseFast(args, out var settings, out var walPath)
-            ? ct => WalPushCommand.RunAsync(context, settings, walPath, ct)
+        => WalPushCommand.TryParseFast(args, out var settings, out var walPath) ? ct => WalPushCommand.RunAsync(context, settings, walPath, ct)
+            : WalFetchCommand.TryParseFast(args, out var fetchSettings, out var name, out var destination) ? ct => WalFetchCommand.RunFastAsync(context, fetchSettings, name, destination, ct)
             : null;
 
     protected override DbSection ReadSection(ConfigReader section) => DbSection.Read(section);

@@ -52,8 +52,20 @@ public sealed class PostgresEngine(DbSection db) : IDbEngine
             var backups = sp.GetRequiredService<PostgresBackups>();
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             var lookahead = new WalLookahead(backups.Pusher(), Path.Combine(backups.Postgres.DataDir, "pg_wal"), db.Backup.WalLookahead, loggers.CreateLogger<WalLookahead>());
-            return new WalArchiveServer(backups.SocketPath, backups.Postgres.DataDir, lookahead, backups.OsUser, loggers.CreateLogger<WalArchiveServer>(),
-                ct => backups.Runner().RunAsync(ct));
+            var owner = backups.OsUser;
+            var fetcher = new WalFetcher(backups.Store, backups.Layout, db.Backup.WalPrefetch, loggers.CreateLogger<WalFetcher>())
+            {
+                PrefetchInBackground = true,
+                OnCreated = path =>
+                {
+                    if (owner is not null && PosixOwnership.IsRoot)
+                    {
+                        PosixOwnership.Chown(path, owner.Uid, owner.Gid);
+                    }
+                },
+            };
+            return new WalArchiveServer(backups.SocketPath, backups.Postgres.DataDir, lookahead, owner, loggers.CreateLogger<WalArchiveServer>(),
+                ct => backups.Runner().RunAsync(ct), fetcher);
         });
     }
 }

@@ -72,10 +72,10 @@ public sealed class ReplicationNode : IAsyncDisposable
 
             # nodeagent replication tests
             unix_socket_directories = ''
-            max_wal_senders = 8
+            max_wal_senders = 4
             fsync = off
             shared_buffers = 32MB
-            max_connections = 40
+            max_connections = 30
             log_replication_commands = on
             log_line_prefix = '%m [%p] %a@%h '
             {_group.Options.ExtraPostgresConfig}

@@ -160,7 +160,8 @@ public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout l
         text.Append($"restore_command = {Literal(request.RestoreCommand)}\n");
         foreach (var (name, value) in request.Target.Settings())
         {
-            text.Append($"{name} = {Literal(value)}\n");
+            var setting = name == "recovery_target_timeline" && request.Timeline is { } timeline ? timeline.ToString(System.Globalization.CultureInfo.InvariantCulture) : value;
+            text.Append($"{name} = {Literal(setting)}\n");
         }
 
         await File.AppendAllTextAsync(Path.Combine(dir, "postgresql.auto.conf"), text.ToString(), cancellationToken);

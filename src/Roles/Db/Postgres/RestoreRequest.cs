@@ -10,6 +10,9 @@ public sealed record RestoreRequest
 
     public RecoveryTarget Target { get; init; } = RecoveryTarget.Latest;
 
+    /// <summary>The timeline recovery follows; null: the newest (<c>latest</c>).</summary>
+    public long? Timeline { get; init; }
+
     /// <summary>A specific backup; default: the newest complete backup that ended before the target.</summary>
     public string? BackupId { get; init; }
 

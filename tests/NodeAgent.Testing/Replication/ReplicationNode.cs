@@ -15,11 +15,13 @@ public sealed class ReplicationNode : IAsyncDisposable
 {
     private readonly ReplicationGroup _group;
     private readonly Uri? _s3Endpoint;
+    private ReplicationOptions _options;
 
     internal ReplicationNode(ReplicationGroup group, string nodeId, string mode, Uri? s3Endpoint)
     {
         _group = group;
         _s3Endpoint = s3Endpoint;
+        _options = group.Options;
         NodeId = nodeId;
         Mode = mode;
         Address = LoopbackPorts.NextAddressWithFreePort(0, StatusEndpoint.Port);
@@ -84,8 +86,24 @@ public sealed class ReplicationNode : IAsyncDisposable
 
     public AgentProcess Start()
     {
-        Agent = AgentProcess.Start(["run", "--user-data", UserData], new AgentStartOptions { LogFile = AgentLog });
+        Agent = AgentProcess.Start(["run", "--user-data", UserData], new AgentStartOptions { LogFile = AgentLog, Binary = _group.Options.Binary });
         return Agent;
+    }
+
+    /// <summary>Runs a nodeagent command with this node's user-data (appended) and the group's binary; fails on a non-zero exit.</summary>
+    public async Task<string> RunCliAsync(IReadOnlyList<string> args, TimeSpan timeout)
+    {
+        await using var cli = AgentProcess.Start([.. args, "--user-data", UserData], new AgentStartOptions { Binary = _group.Options.Binary });
+        Assert.True(await cli.WaitForExitAsync(timeout), $"nodeagent {string.Join(' ', args)} did not exit within {timeout}");
+        Assert.True(cli.ExitCode == 0, $"nodeagent {string.Join(' ', args)} exited {cli.ExitCode}:\n{cli.StandardOutput}\n{cli.StandardError}");
+        return cli.StandardOutput;
+    }
+
+    /// <summary>Writes the user-data again with <paramref name="options"/> (the agent reads it at its next start).</summary>
+    public void Reconfigure(ReplicationOptions options)
+    {
+        _options = options;
+        WriteUserData();
     }
 
     /// <summary>SIGTERM and wait (the agent leaves PostgreSQL running).</summary>
@@ -227,14 +245,15 @@ public sealed class ReplicationNode : IAsyncDisposable
 
     private void WriteUserData()
     {
-        var o = _group.Options;
-        var aws = _s3Endpoint is null
+        var o = _options;
+        var s3 = _s3Endpoint ?? o.S3Endpoint;
+        var aws = s3 is null
             ? _group.Stack.AwsYaml(_group.Bucket)
             : string.Join('\n',
                 "aws:",
                 $"  region: {LocalStack.Region}",
                 $"  bucket: {_group.Bucket}",
-                $"  s3: {{endpoint: \"{_s3Endpoint}\", force_path_style: true}}",
+                $"  s3: {{endpoint: \"{s3}\", force_path_style: true}}",
                 $"  sqs: {{endpoint: \"{_group.Stack.Endpoint}\"}}",
                 $"  credentials: {{access_key_id: {LocalStack.AccessKey}, secret_access_key: {LocalStack.SecretKey}}}",
                 $"  retry: {LocalStack.TestRetry}");

@@ -28,6 +28,12 @@ public sealed record ReplicationOptions
 
     public int RetainFull { get; init; } = 2;
 
+    /// <summary>Which nodeagent runs: the build (tests), or the installed-style executable a bench names.</summary>
+    public AgentBinary Binary { get; init; } = AgentBinary.FromEnvironment();
+
+    /// <summary>The S3 endpoint every node uses when not its own relay (default: the local stack's); a bench puts TLS in front.</summary>
+    public Uri? S3Endpoint { get; init; }
+
     /// <summary>Extra lines for every node's postgresql.conf (initdb'd primaries only).</summary>
     public string ExtraPostgresConfig { get; init; } = string.Empty;
 }

@@ -55,7 +55,7 @@ public sealed class PgBackRestAnchor : IAsyncDisposable
             """);
         await Shell.RunAsync("nginx", ["-c", Path.Combine(dir, "nginx", "nginx.conf"), "-p", Path.Combine(dir, "nginx")]);
         var nginxPid = int.Parse((await File.ReadAllTextAsync(Path.Combine(dir, "nginx", "nginx.pid"))).Trim(), CultureInfo.InvariantCulture);
-        foreach (var sub in new[] { "lock", "spool", "log" })
+        foreach (var sub in new[] { "lock", "spool", "log", "standby-log" })
         {
             Directory.CreateDirectory(Path.Combine(dir, "pgbr", sub));
         }
@@ -112,7 +112,7 @@ public sealed class PgBackRestAnchor : IAsyncDisposable
         await Shell.RunAsync("pgbackrest", [$"--config={Config}", "--stanza=bench", $"--pg1-path={data}", "--type=standby",
             $"--recovery-option=primary_conninfo=host={primary.Address} port={primary.PgPort} user=replicator passfile={replicationPassfile} application_name=pgbr", "restore"], asPostgres: true);
         await File.AppendAllTextAsync(Path.Combine(data, "postgresql.auto.conf"), $"port = '{port}'\n");
-        await Shell.RunAsync(Path.Combine(PostgresCluster.BinDir, "pg_ctl"), ["-D", data, "-l", Path.Combine(_dir, "pgbr-standby.log"), "-W", "start"], asPostgres: true);
+        await Shell.RunAsync(Path.Combine(PostgresCluster.BinDir, "pg_ctl"), ["-D", data, "-l", Path.Combine(_dir, "pgbr", "standby-log", "postgresql.log"), "-W", "start"], asPostgres: true);
         while (await primary.ScalarAsync<object>("SELECT state FROM pg_stat_replication WHERE application_name = 'pgbr'") as string != "streaming")
         {
             if (clock.Elapsed > timeout)

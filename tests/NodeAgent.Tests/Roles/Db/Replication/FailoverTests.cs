@@ -100,6 +100,17 @@ public sealed class FailoverTests(ITestOutputHelper output)
         Assert.Equal(0, writesTaken);
         Assert.Contains("\"EventId\":6412", primary.Agent!.StandardOutput);
 
+        // Leftover history of the old primary is never archived over the new primary's: wal-push refuses it.
+        var settings = Path.Combine(primary.StateDir, "postgres", "archive.json");
+        var forged = Path.Combine(primary.DataDir, "pg_wal", "00000002.history");
+        await File.WriteAllTextAsync(forged, "1\t0/9000000\tsplit brain\n");
+        var push = await AgentProcess.RunAsync(["wal-push", "--config", settings, forged], Patience);
+        File.Delete(forged);
+        Assert.Equal(9, push.ExitCode);
+        var fetched = Path.Combine(primary.Dir, "history");
+        Assert.Equal(0, (await AgentProcess.RunAsync(["wal-fetch", "--config", settings, "00000002.history", fetched], Patience)).ExitCode);
+        Assert.DoesNotContain("split brain", await File.ReadAllTextAsync(fetched));
+
         // The new timeline takes writes again (db-1 is its synchronous standby now); rows either side of T2.
         await replica.ExecAsync("INSERT INTO acks (id) VALUES (1000001)");
         await Task.Delay(500);

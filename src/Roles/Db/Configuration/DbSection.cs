@@ -22,6 +22,11 @@ public sealed record DbSection : IRoleSection
 
     public DbBackupConfig Backup { get; init; } = new();
 
+    public DbReplicationConfig Replication { get; init; } = new();
+
+    /// <summary>The writers' name (<c>db.replication.name</c>) while replication is on.</summary>
+    public IReadOnlyList<SharedDnsName> SharedDnsNames => Replication.Enabled ? [Replication.SharedName] : [];
+
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(3);
@@ -41,6 +46,7 @@ public sealed record DbSection : IRoleSection
             PostgreSql = r.Section("postgresql", PostgreSqlConfig.Read),
             MariaDb = r.Section("mariadb", MariaDbConfig.Read),
             Backup = r.Section("backup", DbBackupConfig.Read) ?? new DbBackupConfig(),
+            Replication = r.Section("replication", DbReplicationConfig.Read) ?? new DbReplicationConfig(),
             HealthInterval = r.Duration("health_interval", Default.HealthInterval, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(10)),
             HealthTimeout = r.Duration("health_timeout", Default.HealthTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
         };
@@ -62,6 +68,16 @@ public sealed record DbSection : IRoleSection
         if (engine == DbEngine.MariaDb && section.PostgreSql is not null)
         {
             r.Error("postgresql", "is set but engine is mariadb");
+        }
+
+        if (section.Replication.Enabled && engine == DbEngine.MariaDb)
+        {
+            r.Error("replication.mode", "replication is implemented for postgresql only so far; leave it off on mariadb");
+        }
+
+        if (section.Replication.Enabled && !section.Backup.Enabled)
+        {
+            r.Error("replication.mode", "replication needs db.backup.enabled: replicas are built from the archive and follow it");
         }
 
         return section;

@@ -41,4 +41,8 @@ public sealed class MariaDbEngine(DbSection db) : IDbEngine
         role.Loop<BinlogShipService>();
         role.Services.AddSingleton<Lifecycle.IArchiveFlush>(sp => new MariaDbBinlogFlush(new MariaDbClient(db.MariaDb!), sp.GetRequiredService<BinlogShipService>()));
     }
+
+    /// <summary>Not yet: MariaDB replicas are a later issue.</summary>
+    public void AddReplication(IServiceCollection services)
+        => throw new EngineOperationNotSupportedException(DisplayName, "replication", "db.replication is implemented for PostgreSQL only so far; leave it off on MariaDB");
 }

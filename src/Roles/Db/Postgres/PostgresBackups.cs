@@ -21,7 +21,7 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
 
     public DbBackupConfig BackupConfig => _db.Backup;
 
-    public string Prefix { get; } = BackupPrefixes.For(PostgresEngine.PrefixSegment, db.Backup, config, identity);
+    public string Prefix { get; } = BackupPrefixes.For(PostgresEngine.PrefixSegment, db.Backup, config, identity, db.Replication.Enabled ? db.Replication.Name : null);
 
     public ArchiveLayout Layout => new(Prefix);
 
@@ -40,9 +40,19 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
     /// <summary>Writes the settings file for archive_command and returns whether it changed. The agent's socket is next to it.</summary>
     public bool WriteSettings() => ArchiveConfigWriter.Write(SettingsPath, Settings(), OsUser);
 
-    /// <summary>restore_command for a settings file: <c>nodeagent wal-fetch --config FILE [--prefix P] %f %p</c>.</summary>
+    /// <summary>
+    /// restore_command for a settings file: <c>nodeagent-wal-push --fetch --config FILE %f %p</c> (the NativeAOT client,
+    /// handing the request to the running agent) when it is installed next to the agent, else
+    /// <c>nodeagent wal-fetch --config FILE [--prefix P] %f %p</c> (which also tries the agent first).
+    /// </summary>
     public static string RestoreCommand(string settingsPath, string? prefix = null)
-        => SelfCommand.ShellLine([.. SelfCommand.Argv(), "wal-fetch", "--config", settingsPath, .. prefix is null ? Array.Empty<string>() : ["--prefix", prefix], "%f", "%p"]);
+    {
+        var self = SelfCommand.Argv();
+        var client = Path.Combine(Path.GetDirectoryName(self[0])!, WalPushClientFileName);
+        return prefix is null && self.Count == 1 && File.Exists(client)
+            ? SelfCommand.ShellLine([client, "--fetch", "--config", settingsPath, "%f", "%p"])
+            : SelfCommand.ShellLine([.. self, "wal-fetch", "--config", settingsPath, .. prefix is null ? Array.Empty<string>() : ["--prefix", prefix], "%f", "%p"]);
+    }
 
     /// <summary>
     /// archive_command for a settings file: <c>nodeagent-wal-push --config FILE %p</c>, the NativeAOT client installed

@@ -149,12 +149,19 @@ public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout l
 
     private static async Task WriteRecoverySettingsAsync(string dir, BaseBackupManifest manifest, RestoreRequest request, CancellationToken cancellationToken)
     {
+        if (request.Standby)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dir, "standby.signal"), [], cancellationToken);
+            return;
+        }
+
         var text = new StringBuilder();
         text.Append('\n').Append($"# nodeagent backup restore {manifest.Id}, target {request.Target}\n");
         text.Append($"restore_command = {Literal(request.RestoreCommand)}\n");
         foreach (var (name, value) in request.Target.Settings())
         {
-            text.Append($"{name} = {Literal(value)}\n");
+            var setting = name == "recovery_target_timeline" && request.Timeline is { } timeline ? timeline.ToString(System.Globalization.CultureInfo.InvariantCulture) : value;
+            text.Append($"{name} = {Literal(setting)}\n");
         }
 
         await File.AppendAllTextAsync(Path.Combine(dir, "postgresql.auto.conf"), text.ToString(), cancellationToken);

@@ -19,6 +19,17 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
     /// <summary>Segment size assumed for naming the next segments; PostgreSQL's default and what initdb uses unless told.</summary>
     public long SegmentSize { get; init; } = 16L << 20;
 
+    /// <summary>
+    /// The agent serving restore_command over its socket: answer as soon as the asked-for file is in place and refill
+    /// the prefetch window afterwards (one refill at a time), instead of before answering as a short-lived process must.
+    /// </summary>
+    public bool PrefetchInBackground { get; init; }
+
+    /// <summary>Called for each file and directory this fetcher creates (the agent, as root, hands them to the database's OS user).</summary>
+    public Action<string>? OnCreated { get; init; }
+
+    private readonly SemaphoreSlim _topUp = new(1, 1);
+
     public async Task<WalFetchResult> FetchAsync(string name, string destination, CancellationToken cancellationToken)
     {
         var file = WalFileName.TryParse(name, out var parsed) ? parsed!
@@ -47,7 +58,28 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
 
         if (file.Kind == WalFileKind.Segment && prefetch > 0)
         {
-            await TopUpAsync(file, prefetchDir, cancellationToken);
+            if (!PrefetchInBackground)
+            {
+                await TopUpAsync(file, prefetchDir, cancellationToken);
+            }
+            else if (_topUp.Wait(0))
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await TopUpAsync(file, prefetchDir, CancellationToken.None);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        LogPrefetchFailed(logger, file.Name, ex);
+                    }
+                    finally
+                    {
+                        _topUp.Release();
+                    }
+                }, CancellationToken.None);
+            }
         }
 
         LogFetched(logger, name, result);
@@ -83,7 +115,12 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
     /// <summary>Keeps the next <c>prefetch</c> segments local: refills the window once half of it has been used.</summary>
     private async Task TopUpAsync(WalFileName current, string prefetchDir, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(prefetchDir);
+        if (!Directory.Exists(prefetchDir))
+        {
+            Directory.CreateDirectory(prefetchDir);
+            OnCreated?.Invoke(prefetchDir);
+        }
+
         RemoveStale(current, prefetchDir);
         var window = new List<WalFileName>();
         var next = current;
@@ -131,12 +168,13 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
         }
     }
 
-    private static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
+    private async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
     {
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
             await File.WriteAllBytesAsync(temp, content, cancellationToken);
+            OnCreated?.Invoke(temp);
             File.Move(temp, path, overwrite: true);
         }
         catch

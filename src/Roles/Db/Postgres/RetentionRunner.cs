@@ -17,7 +17,9 @@ public sealed partial class RetentionRunner(IObjectStore store, ArchiveLayout la
         }
 
         await store.DeleteManyAsync(plan.DeletedBackups.Select(layout.Manifest).ToList(), cancellationToken);
-        await store.DeleteManyAsync(plan.DeletedBackups.Select(layout.BaseTar).ToList(), cancellationToken);
+        // The manifest goes first (the backup stops counting), then every other object of the backup: its tar and the
+        // delta re-seed index. A crash in between leaves a backup without a manifest, which the next run deletes.
+        await store.DeleteManyAsync(plan.DeletedBackups.SelectMany(id => new[] { layout.BaseTar(id), layout.Index(id) }).ToList(), cancellationToken);
         await store.DeleteManyAsync(plan.DeletedWal.Select(layout.Wal).ToList(), cancellationToken);
         LogApplied(logger, plan.DeletedBackups.Count, plan.DeletedWal.Count, plan.KeptBackups.Count, plan.OldestNeededWal);
         return plan;

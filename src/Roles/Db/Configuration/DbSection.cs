@@ -178,6 +178,9 @@ public sealed record DbBackupConfig
     /// <summary>PostgreSQL: how long a base backup waits for its WAL range to reach the archive.</summary>
     public TimeSpan WalTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Client-side encryption of every backup object; null: objects are stored as compressed (docs/backups.md).</summary>
+    public BackupEncryptionConfig? Encryption { get; init; }
+
     public static DbBackupConfig Read(ConfigReader r) => new()
     {
         Enabled = r.Bool("enabled", Default.Enabled),
@@ -190,5 +193,6 @@ public sealed record DbBackupConfig
         WalPrefetch = r.Int("wal_prefetch", Default.WalPrefetch, 0, 64),
         WalLookahead = r.Int("wal_lookahead", Default.WalLookahead, 0, 16),
         WalTimeout = r.Duration("wal_timeout", Default.WalTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromDays(1)),
+        Encryption = r.Section("encryption", BackupEncryptionConfig.Read),
     };
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Status;
 using NodeAgent.Storage;
@@ -25,8 +26,11 @@ public sealed partial class BaseBackupRunner(
     int compressionLevel,
     TimeSpan walTimeout,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public async Task<BaseBackupManifest> RunAsync(CancellationToken cancellationToken)
     {
         var facts = await client.FactsAsync(cancellationToken);
@@ -42,11 +46,13 @@ public sealed partial class BaseBackupRunner(
         ObjectInfo stored;
         string storedSha;
         int parts;
+        using var sealer = await _cipher.SealerAsync(store, layout.Prefix, layout.BaseTar(id), cancellationToken);
         await using (var upload = new MultipartUploadStream(
-            await store.StartMultipartUploadAsync(layout.BaseTar(id), new PutOptions { ContentType = "application/zstd" }, cancellationToken),
+            await store.StartMultipartUploadAsync(layout.BaseTar(id), new PutOptions { ContentType = sealer.Encrypts ? "application/octet-stream" : "application/zstd", Metadata = sealer.Metadata }, cancellationToken),
             partSize, inFlight: 2, cancellationToken))
         {
-            var compressor = ZstdCodec.CompressTo(upload, compressionLevel);
+            var sealing = sealer.Wrap(upload);
+            var compressor = ZstdCodec.CompressTo(sealing, compressionLevel);
             var tar = new HashingStream(compressor, leaveOpen: true, captureHead: 8192);
             var environment = new Dictionary<string, string?> { ["PGAPPNAME"] = "nodeagent-basebackup" };
             if (config.Password is { } password)
@@ -67,6 +73,7 @@ public sealed partial class BaseBackupRunner(
 
             await tar.FlushAsync(cancellationToken);
             await compressor.DisposeAsync();
+            await ObjectSealer.FinishAsync(sealing, cancellationToken);
             backupLabel = BackupLabel.FromTarHead(tar.Head);
             tarSha = tar.Sha256Hex;
             tarBytes = tar.BytesSeen;
@@ -108,14 +115,22 @@ public sealed partial class BaseBackupRunner(
             CompressionLevel = compressionLevel,
             AgentVersion = AgentVersion.Value,
         };
-        await store.PutAsync(layout.Manifest(id), manifest.ToJsonBytes(), new PutOptions { ContentType = "application/json" }, cancellationToken);
+        using (var manifestSealer = await _cipher.SealerAsync(store, layout.Prefix, layout.Manifest(id), cancellationToken))
+        {
+            await store.PutAsync(layout.Manifest(id), manifestSealer.Seal(manifest.ToJsonBytes()), new PutOptions
+            {
+                ContentType = manifestSealer.Encrypts ? "application/octet-stream" : "application/json",
+                Metadata = manifestSealer.Metadata,
+            }, cancellationToken);
+        }
+
         LogCompleted(logger, id, tarBytes, stored.Size, (finished - started).TotalSeconds, manifest.StartWal, manifest.StopWal);
         return manifest;
     }
 
     private async Task<BackupLabel> WaitForHistoryAsync(string name, CancellationToken cancellationToken)
     {
-        var fetcher = new WalFetcher(store, layout, 0, logger);
+        var fetcher = new WalFetcher(store, layout, 0, logger, _cipher);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(walTimeout);
         var delay = TimeSpan.FromMilliseconds(100);

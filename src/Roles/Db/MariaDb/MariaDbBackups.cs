@@ -33,6 +33,10 @@ public sealed class MariaDbBackups(DbSection db, AgentConfig config, NodeIdentit
 
     public BinlogShipper Shipper() => new(store, Layout, Client(), MariaDb.BinlogDir, _db.Backup.CompressionLevel, loggers.CreateLogger<BinlogShipper>(), Cipher);
 
+    public MariaDbPointInTimeRestorer PointInTime(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), processes, loggers.CreateLogger<MariaDbPointInTimeRestorer>(), Cipher);
+
+    public DumpObjectCheck ObjectCheck(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), Cipher);
+
     public DumpRetention Retention() => new(store, Layout, loggers.CreateLogger<DumpRetention>(), Cipher);
 
     public DumpCatalog Catalog(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), Cipher);

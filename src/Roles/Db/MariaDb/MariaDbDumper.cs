@@ -15,7 +15,7 @@ namespace NodeAgent.Roles.Db.MariaDb;
 /// A logical dump streamed to S3 with no local file: <c>mariadb-dump --single-transaction</c> writes SQL to our pipe,
 /// which is hashed, zstd-compressed and uploaded as the parts of one multipart object as it arrives. With binary
 /// logging on, the dump also flushes the logs and records its binlog position (<c>--master-data=2</c>), so every
-/// binlog before that position is closed and can be shipped, and its GTID position (<c>--gtid</c>), which a replica
+/// binlog before that position is closed and can be shipped, and its GTID position (a comment near the end), which a replica
 /// starts from. With encryption on, the compressed stream is sealed chunk by chunk on its way to the upload
 /// (<see cref="BackupCipher"/>), and the manifest too. The manifest is written last.
 /// </summary>
@@ -38,7 +38,7 @@ public sealed partial class MariaDbDumper(
         ];
         if (facts.BinlogEnabled)
         {
-            args.AddRange(["--master-data=2", "--gtid", "--flush-logs"]);
+            args.AddRange(["--master-data=2", "--flush-logs"]);
         }
 
         args.AddRange(config.Databases.Count == 0 ? ["--all-databases"] : ["--databases", .. config.Databases]);
@@ -54,7 +54,7 @@ public sealed partial class MariaDbDumper(
         {
             var sealing = sealer.Wrap(upload);
             var compressor = ZstdCodec.CompressTo(sealing, compressionLevel);
-            sql = new HashingStream(compressor, leaveOpen: true, captureHead: 64 * 1024);
+            sql = new HashingStream(compressor, leaveOpen: true, captureHead: 64 * 1024, captureTail: 4096);
             await processes.RunAsync(new ProcessSpec(Path.Combine(config.BinDir, "mariadb-dump"), args)
             {
                 Environment = MariaDbCommandLine.Environment(config),
@@ -69,7 +69,8 @@ public sealed partial class MariaDbDumper(
 
         var head = Encoding.UTF8.GetString(sql.Head);
         var position = BinlogPosition().Match(head);
-        var gtid = GtidPosition().Match(head);
+        // mariadb-dump writes the GTID position as a comment near the end ("the deferred gtid setting").
+        var gtid = GtidPosition().Match(Encoding.UTF8.GetString(sql.Tail));
         if (!head.Contains("-- MariaDB dump", StringComparison.Ordinal) && !head.Contains("-- MySQL dump", StringComparison.Ordinal))
         {
             throw new InvalidDataException("mariadb-dump output does not start with a dump header");

@@ -76,6 +76,8 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
 
     public PostgresVerifier Verifier(string? prefix = null) => new(Restorer(prefix), processes, Postgres.BinDir, Postgres.User, loggers.CreateLogger<PostgresVerifier>());
 
+    public BaseBackupObjectCheck ObjectCheck(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), Cipher);
+
     public RetentionRunner Retention() => new(store, Layout, loggers.CreateLogger<RetentionRunner>(), Cipher);
 
     public BackupCatalog Catalog(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), Cipher);

@@ -77,6 +77,10 @@ def rows(name):
      row("WAL segments archived per second (archive_command)"; "\(.wal_per_s)/s"; "pgBackRest \(.wal_per_s_pgbackrest)/s";
          .wal_per_s / .wal_per_s_pgbackrest; "≥ pgBackRest"; .wal_per_s >= .wal_per_s_pgbackrest),
      row("stored bytes (agent / pgBackRest)"; "\(.bytes_ratio | r(3))"; "pgBackRest 2.45, same run"; .bytes_ratio; "none"; null)]
+    + (if .enc_backup_ratio then
+       [row("encrypted base backup time (agent, local key / pgBackRest aes-256-cbc)"; "\(.enc_backup_ratio | r(3))"; "pgBackRest 2.45 with repo1-cipher-type=aes-256-cbc, same run"; .enc_backup_ratio; "≤ 1.0"; .enc_backup_ratio <= 1.0),
+        row("encrypted restore time (agent / pgBackRest aes-256-cbc)"; "\(.enc_restore_ratio | r(3))"; "pgBackRest 2.45 with repo1-cipher-type=aes-256-cbc, same run"; .enc_restore_ratio; "≤ 1.0"; .enc_restore_ratio <= 1.0)]
+       else [] end)
   elif name == "scale" then
     [row("publish → all \(.agents) agents succeeded (median of \(.fanout_runs // "?"))"; (.fanout_ms | ms);
          "issue 3 target for 20 nodes, 5000 ms"; .fanout_ms / 5000; "none named in issue 7"; null),

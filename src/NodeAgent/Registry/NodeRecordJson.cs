@@ -59,10 +59,31 @@ public static class NodeRecordJson
             _ when record.QueueUrl is { } q && !Uri.TryCreate(q, UriKind.Absolute, out _) => "queue_url is not an absolute URL",
             _ when record.DnsName is { } d && !Names.DnsName().IsMatch(d) => "dns_name is not a DNS name",
             _ when record.Balancer is { } b && !IsValid(b) => "balancer view is invalid",
+            _ when record.Database is { } d && Invalid(d) is { } why => $"database view is invalid: {why}",
             _ => null,
         };
         return error is null ? (record, null) : (null, error);
     }
+
+    /// <summary>What is wrong with a database view, or null. Positions are engine text (LSN, GTID set): short, printable, no spaces.</summary>
+    private static string? Invalid(DatabaseView view) => view switch
+    {
+        _ when view.Role is null || !DatabaseView.Roles.Contains(view.Role) => $"role '{view.Role}' is not one of {string.Join(", ", DatabaseView.Roles)}",
+        _ when view.Engine is null || !Names.App().IsMatch(view.Engine) => "engine is not a name",
+        _ when view.State is { } s && !Names.App().IsMatch(s) => "state is not a name",
+        _ when view.Timeline is < 0 => "timeline is negative",
+        _ when !IsPosition(view.Position) || !IsPosition(view.ReplayPosition) => "a position is not of the form an engine writes",
+        _ when view.LagBytes is < 0 => "lag_bytes is negative",
+        _ when view.LagSeconds is { } l && (double.IsNaN(l) || l < 0) => "lag_seconds is negative",
+        _ when view.Epoch < 0 => "epoch is negative",
+        _ when view.Holds is { } h && !Names.DnsName().IsMatch(h) => "holds is not a DNS name",
+        _ when view.Upstream is { } u && !Names.IsNodeId(u) => "upstream is not a node id",
+        _ when view.Detail is { Length: > DatabaseView.MaxTextLength * 2 } || (view.Detail?.Any(char.IsControl) ?? false) => "detail is too long or has control characters",
+        _ => null,
+    };
+
+    private static bool IsPosition(string? position)
+        => position is null || (position.Length is > 0 and <= DatabaseView.MaxTextLength && position.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or ':' or '-' or ','));
 
     private static bool IsValid(BalancerView view)
         => view.Servers.Count <= BalancerView.MaxServers

@@ -15,6 +15,7 @@ public sealed class NodeStatusBoard
     private volatile string? _dnsName;
     private volatile bool _draining;
     private volatile BalancerView? _balancer;
+    private volatile DatabaseView? _database;
 
     public event Action? Changed;
 
@@ -31,6 +32,8 @@ public sealed class NodeStatusBoard
     public string? DnsName => _dnsName;
 
     public BalancerView? Balancer => _balancer;
+
+    public DatabaseView? Database => _database;
 
     /// <summary>Sets the node's health; ignored once the node is draining, so a late health check cannot undo a drain.</summary>
     public void SetHealth(string health)
@@ -106,6 +109,21 @@ public sealed class NodeStatusBoard
         if (previous is null || !previous.SameAs(view))
         {
             _balancer = view;
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// Sets the db node's replication view. Always kept (the next heartbeat carries the latest figures); published at
+    /// once only when its shape changed (role, state, timeline, epoch, upstream), so moving positions do not turn
+    /// every round into a registry write.
+    /// </summary>
+    public void SetDatabase(DatabaseView view)
+    {
+        var previous = _database;
+        _database = view;
+        if (previous is null || !previous.SameShape(view))
+        {
             Changed?.Invoke();
         }
     }

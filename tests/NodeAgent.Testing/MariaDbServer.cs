@@ -90,12 +90,14 @@ public sealed class MariaDbServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<object?> ScalarAsync(string sql)
+    /// <summary>The first row's value in <paramref name="column"/> (e.g. 1 for CHECKSUM TABLE's checksum), or null.</summary>
+    public async Task<object?> ScalarAsync(string sql, int column = 0)
     {
         await using var connection = new MySqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new MySqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() && !reader.IsDBNull(column) ? reader.GetValue(column) : null;
     }
 
     /// <summary>A checksum of a table's contents, independent of storage: SHA-256 over its rows in key order.</summary>

@@ -23,6 +23,7 @@ public sealed class DbRole : NodeRole<DbSection>
         WalPushCommand.Create(context),
         WalFetchCommand.Create(context),
         BackupCommand.Create(context, DbEngines.For),
+        DbPromoteCommand.Create(context),
     ];
 
     /// <summary>PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).</summary>

@@ -132,6 +132,9 @@ public sealed record MariaDbConfig
     /// <summary>Directory with mariadb-dump and mariadb (the client used for restores).</summary>
     public string BinDir { get; init; } = "/usr/bin";
 
+    /// <summary>Replication: this node as the primary or a replica seeded from S3 (docs/replication-mariadb.md); null: none.</summary>
+    public MariaDbReplicationConfig? Replication { get; init; }
+
     public static MariaDbConfig Read(ConfigReader r) => new()
     {
         Host = r.String("host", fallback: Default.Host, maxLength: 255)!,
@@ -142,6 +145,7 @@ public sealed record MariaDbConfig
         Databases = r.StringList("databases", max: 1000, pattern: new("^[A-Za-z0-9_$]{1,64}$"), patternHint: "a database name"),
         BinlogDir = r.AbsolutePath("binlog_dir"),
         BinDir = r.AbsolutePath("bin_dir", fallback: Default.BinDir)!,
+        Replication = r.Section("replication", MariaDbReplicationConfig.Read),
     };
 }
 

@@ -41,7 +41,8 @@ public sealed partial class MariaDbDumper(
             args.AddRange(["--master-data=2", "--flush-logs"]);
         }
 
-        args.AddRange(config.Databases.Count == 0 ? ["--all-databases"] : ["--databases", .. config.Databases]);
+        // All databases include the mysql schema: FLUSH PRIVILEGES after it, so restored accounts take effect.
+        args.AddRange(config.Databases.Count == 0 ? ["--all-databases", "--flush-privileges"] : ["--databases", .. config.Databases]);
 
         HashingStream sql;
         ObjectInfo stored;

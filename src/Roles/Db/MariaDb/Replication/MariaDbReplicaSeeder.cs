@@ -19,23 +19,25 @@ public sealed partial class MariaDbReplicaSeeder(MariaDbBackups backups, AgentCo
     {
         var prefix = replication.SourcePrefix ?? BackupPrefixes.For(MariaDbEngine.PrefixSegment, new DbBackupConfig(), config, identity with { NodeId = primary.NodeId });
         var restorer = backups.Restorer(prefix);
-        var dump = await restorer.ChooseAsync(null, null, cancellationToken);
-        if (dump.GtidPosition is null)
-        {
-            throw new InvalidOperationException(
-                $"dump {dump.Id} under {prefix} has no recorded GTID position (taken with binary logging off, or by an agent that did not record it): "
-                + "a replica cannot start replicating from it; take a new dump on the primary (nodeagent backup push)");
-        }
-
+        var dump = await ChooseAsync(restorer, prefix, cancellationToken);
         var password = replication.Password!.Reveal();
-        LogSeeding(logger, dump.Id, prefix, dump.GtidPosition);
+        LogSeeding(logger, dump.Id, prefix, dump.GtidPosition!);
         await client.SetServerIdAsync(serverId, cancellationToken);
         await client.SetReadOnlyAsync(true, cancellationToken);
         await restorer.LoadAsync(dump, backups.MariaDb, binlog: false, cancellationToken);
         await client.FlushPrivilegesAsync(cancellationToken);
-        await client.StartReplicaAsync(primary.Host, primary.Port, replication.User, password, dump.GtidPosition, cancellationToken);
+        await client.StartReplicaAsync(primary.Host, primary.Port, replication.User, password, dump.GtidPosition!, cancellationToken);
         LogSeeded(logger, dump.Id, primary.NodeId, serverId);
         return dump;
+    }
+
+    /// <summary>The newest complete dump, refused (with the reason) when it has no recorded GTID position.</summary>
+    public static async Task<DumpManifest> ChooseAsync(MariaDbRestorer restorer, string prefix, CancellationToken cancellationToken)
+    {
+        var dump = await restorer.ChooseAsync(null, null, cancellationToken);
+        return dump.GtidPosition is not null ? dump : throw new InvalidOperationException(
+            $"dump {dump.Id} under {prefix} has no recorded GTID position (taken with binary logging off, or by an agent that did not record it): "
+            + "a replica cannot start replicating from it; take a new dump on the primary (nodeagent backup push)");
     }
 
     [LoggerMessage(EventId = 6260, Level = LogLevel.Information, Message = "Seeding this replica from dump {Id} under {Prefix} (GTID position {Position})")]

@@ -49,7 +49,12 @@ public sealed class MariaDbReplicationTests
             return view is { } v && v.GetProperty("role").GetString() == "replica" && v.GetProperty("state").GetString() == "streaming"
                    && v.TryGetProperty("lag_seconds", out var lag) && lag.GetDouble() == 0 && writer.Inserted > 50;
         }, replicaAgent);
-        var metrics = await http.GetStringAsync($"http://{replicaYaml.Address}:9780/metrics");
+        var metrics = string.Empty;
+        await WaitForAsync("/metrics saying 0 s behind under the writer", async () =>
+        {
+            metrics = await http.GetStringAsync($"http://{replicaYaml.Address}:9780/metrics");
+            return System.Text.RegularExpressions.Regex.IsMatch(metrics, "nodeagent_db_replication_lag_seconds 0\\b");
+        }, replicaAgent);
         var insertedWhileCaughtUp = writer.Inserted;
         await WaitForAsync("the writer still writing after the replica caught up", () => Task.FromResult(writer.Inserted >= insertedWhileCaughtUp + 20), replicaAgent);
         await writing.CancelAsync();

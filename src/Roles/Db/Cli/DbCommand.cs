@@ -15,9 +15,12 @@ using NodeAgent.Storage;
 namespace NodeAgent.Roles.Db.Cli;
 
 /// <summary>
-/// <c>nodeagent db promote [--node ID] [--epoch N] [--timeout 2m] [--json]</c>: a planned switchover to a replica
-/// (docs/replication.md). Without <c>--node</c>: this node when it is a replica, else the most caught-up live replica.
-/// Exit 0 when the replica took over; 7 when it was refused or failed (the reason is printed); 2 on bad usage.
+/// <c>nodeagent db promote [--node ID] [--epoch N] [--timeout 2m] [--json] [--force]</c>. On PostgreSQL
+/// (<c>db.replication</c>): a planned switchover to a replica (docs/replication.md); without <c>--node</c>, this node
+/// when it is a replica, else the most caught-up live replica. On MariaDB (<c>db.mariadb.replication</c>): this replica
+/// takes the next epoch, waits for the old primary's fence and catches up (<see cref="MariaDbPromoteAction"/>,
+/// docs/replication-mariadb.md). Exit 0 when the replica took over; 7 when it was refused or failed (the reason is
+/// printed); 2 on bad usage.
 /// </summary>
 public static class DbCommand
 {
@@ -28,16 +31,17 @@ public static class DbCommand
         var epoch = new Option<long?>("--epoch") { Description = "Refuse unless the writers' name is at this epoch (guards against acting on a stale view)." };
         var timeout = new Option<string>("--timeout") { Description = "How long to wait for the outcome (duration, default 2m).", DefaultValueFactory = _ => "2m" };
         var json = new Option<bool>("--json") { Description = "Print the outcome as one JSON line." };
-        var promote = new Command("promote", "Planned switchover: the primary stops taking writes, the replica replays everything it flushed, takes the writers' name (epoch + 1) and promotes.")
+        var force = new Option<bool>("--force") { Description = "MariaDB only: promote even when the old primary, still heartbeating, did not confirm its fence in time." };
+        var promote = new Command("promote", "PostgreSQL: planned switchover (the primary stops taking writes, the replica replays everything it flushed, takes the writers' name with epoch + 1 and promotes). MariaDB: this replica takes the next epoch, waits for the old primary's fence (read_only) and catches up.")
         {
-            node, epoch, timeout, json,
+            node, epoch, timeout, json, force,
         };
-        promote.SetAction((parse, ct) => PromoteAsync(parse, context, parse.GetValue(node), parse.GetValue(epoch), parse.GetValue(timeout)!, parse.GetValue(json), ct));
+        promote.SetAction((parse, ct) => PromoteAsync(parse, context, parse.GetValue(node), parse.GetValue(epoch), parse.GetValue(timeout)!, parse.GetValue(json), parse.GetValue(force), ct));
         command.Subcommands.Add(promote);
         return command;
     }
 
-    private static async Task<int> PromoteAsync(ParseResult parse, CliContext context, string? node, long? epoch, string timeoutText, bool json, CancellationToken cancellationToken)
+    private static async Task<int> PromoteAsync(ParseResult parse, CliContext context, string? node, long? epoch, string timeoutText, bool json, bool force, CancellationToken cancellationToken)
     {
         if (node is not null && !Names.IsNodeId(node))
         {
@@ -65,6 +69,23 @@ public static class DbCommand
         }
 
         var config = boot.Config;
+        if (config.SectionOrNull<DbSection>() is { MariaDb.Replication: not null } mariaDb)
+        {
+            if (node is not null || epoch is not null)
+            {
+                await context.Error.WriteLineAsync("db promote: --node and --epoch apply to PostgreSQL replication; a MariaDB replica promotes itself (run it on the replica)");
+                return (int)ExitCode.Usage;
+            }
+
+            return await MariaDbPromoteAction.RunAsync(context, boot, mariaDb, loggers, timeout, force, json, cancellationToken);
+        }
+
+        if (force)
+        {
+            await context.Error.WriteLineAsync("db promote: --force applies to MariaDB replicas; a PostgreSQL switchover never promotes past an unfenced primary");
+            return (int)ExitCode.Usage;
+        }
+
         if (config.SectionOrNull<DbSection>() is not { Replication.Enabled: true } db || config.Dns is null)
         {
             await context.Error.WriteLineAsync($"db promote: this node's user-data ({config.Role}) has no db section with replication and a dns section; run it with a db node's user-data");

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Cli;
 using NodeAgent.Hosting;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Postgres;
 
 namespace NodeAgent.Roles.Db.Cli;
@@ -76,7 +77,8 @@ public static class WalFetchCommand
         {
             var settings = ArchiveSettings.Load(configPath);
             var store = ArchiveStore.Create(settings, logger);
-            var fetcher = new WalFetcher(store, new ArchiveLayout(prefix ?? settings.Prefix), settings.Prefetch, logger);
+            var cipher = BackupCiphers.Create(settings.Encryption?.ToConfig(), settings.ToAwsSection(), logger);
+            var fetcher = new WalFetcher(store, new ArchiveLayout(prefix ?? settings.Prefix), settings.Prefetch, logger, cipher);
             var result = await fetcher.FetchAsync(name, destination, cancellationToken);
             return result == WalFetchResult.NotFound ? (int)ExitCode.NotInArchive : (int)ExitCode.Ok;
         }

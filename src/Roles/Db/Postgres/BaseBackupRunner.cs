@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Roles.Db.Postgres.Reseed;
 using NodeAgent.Status;
@@ -28,8 +29,11 @@ public sealed partial class BaseBackupRunner(
     int compressionLevel,
     TimeSpan walTimeout,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public async Task<BaseBackupManifest> RunAsync(CancellationToken cancellationToken)
     {
         var facts = await client.FactsAsync(cancellationToken);
@@ -45,20 +49,25 @@ public sealed partial class BaseBackupRunner(
         ObjectInfo stored;
         string storedSha;
         int parts;
-        BackupIndex? index;
+        BackupIndex? index = null;
+        using var sealer = await _cipher.SealerAsync(store, layout.Prefix, layout.BaseTar(id), cancellationToken);
         await using (var upload = new MultipartUploadStream(
-            await store.StartMultipartUploadAsync(layout.BaseTar(id), new PutOptions { ContentType = "application/zstd" }, cancellationToken),
+            await store.StartMultipartUploadAsync(layout.BaseTar(id), new PutOptions { ContentType = sealer.Encrypts ? "application/octet-stream" : "application/zstd", Metadata = sealer.Metadata }, cancellationToken),
             partSize, inFlight: 2, cancellationToken))
         {
+            // The delta re-seed index maps tar files to zstd frames at their offsets in the stored object. An encrypted
+            // backup stores sealed chunks, not frames, and an index in the clear would list every file with its hash:
+            // encrypted backups have no index, and a replica re-seeds from them with a full restore (docs/replication.md).
+            var sealing = sealer.Wrap(upload);
             var frames = new List<long[]>();
             long storedOffset = 0;
-            var compressor = new ParallelZstdStream(upload, compressionLevel, Math.Clamp(Environment.ProcessorCount, 1, 4), onFrame: (_, compressed) =>
+            var compressor = new ParallelZstdStream(sealing, compressionLevel, Math.Clamp(Environment.ProcessorCount, 1, 4), onFrame: (_, compressed) =>
             {
                 frames.Add([storedOffset, compressed]);
                 storedOffset += compressed;
             });
-            var indexer = new TarIndexer(compressor, ParallelZstdStream.DefaultBlockSize);
-            var tar = new HashingStream(indexer, leaveOpen: true, captureHead: 8192);
+            var indexer = sealer.Encrypts ? null : new TarIndexer(compressor, ParallelZstdStream.DefaultBlockSize);
+            var tar = new HashingStream(indexer ?? (Stream)compressor, leaveOpen: true, captureHead: 8192);
             var environment = new Dictionary<string, string?> { ["PGAPPNAME"] = "nodeagent-basebackup" };
             if (config.Password is { } password)
             {
@@ -78,12 +87,13 @@ public sealed partial class BaseBackupRunner(
 
             await tar.FlushAsync(cancellationToken);
             await compressor.DisposeAsync();
+            await ObjectSealer.FinishAsync(sealing, cancellationToken);
             backupLabel = BackupLabel.FromTarHead(tar.Head);
             tarSha = tar.Sha256Hex;
             tarBytes = tar.BytesSeen;
             await tar.DisposeAsync();
-            index = indexer.Build(id, frames);
-            if (indexer.Problem is { } problem)
+            index = indexer?.Build(id, frames);
+            if (indexer?.Problem is { } problem)
             {
                 LogNoIndex(logger, id, problem);
             }
@@ -135,14 +145,22 @@ public sealed partial class BaseBackupRunner(
             IndexBytes = storedIndex?.Bytes,
             IndexSha256 = storedIndex?.Sha,
         };
-        await store.PutAsync(layout.Manifest(id), manifest.ToJsonBytes(), new PutOptions { ContentType = "application/json" }, cancellationToken);
+        using (var manifestSealer = await _cipher.SealerAsync(store, layout.Prefix, layout.Manifest(id), cancellationToken))
+        {
+            await store.PutAsync(layout.Manifest(id), manifestSealer.Seal(manifest.ToJsonBytes()), new PutOptions
+            {
+                ContentType = manifestSealer.Encrypts ? "application/octet-stream" : "application/json",
+                Metadata = manifestSealer.Metadata,
+            }, cancellationToken);
+        }
+
         LogCompleted(logger, id, tarBytes, stored.Size, (finished - started).TotalSeconds, manifest.StartWal, manifest.StopWal);
         return manifest;
     }
 
     private async Task<BackupLabel> WaitForHistoryAsync(string name, CancellationToken cancellationToken)
     {
-        var fetcher = new WalFetcher(store, layout, 0, logger);
+        var fetcher = new WalFetcher(store, layout, 0, logger, _cipher);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(walTimeout);
         var delay = TimeSpan.FromMilliseconds(100);

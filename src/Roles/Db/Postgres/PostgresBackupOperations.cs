@@ -67,8 +67,15 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
     /// <summary>Restores into a scratch directory, starts PostgreSQL on loopback, runs the query, cleans up.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(BackupVerifyRequest request, CancellationToken cancellationToken)
     {
+        var objects = await backups.ObjectCheck(request.Prefix).CheckAsync(request.BackupId, cancellationToken);
+        var checkedLine = $"backup {objects.BackupId}: {objects.Objects} objects authentic and matching ({ByteSize.Format(objects.Bytes)} of tar and WAL)";
+        if (request.ObjectsOnly)
+        {
+            return [checkedLine, $"backup {objects.BackupId}: OK (objects only, not restored)"];
+        }
+
         var owner = OsUser.Find(backups.Postgres.OsUser);
-        var report = await backups.Verifier(request.Prefix).VerifyAsync(request.ScratchDirectory, request.BackupId, dir =>
+        var report = await backups.Verifier(request.Prefix).VerifyAsync(request.ScratchDirectory, objects.BackupId, dir =>
         {
             var settings = Path.Combine(dir, "config", "archive.json");
             ArchiveConfigWriter.Write(settings, backups.Settings(request.Prefix), owner);
@@ -76,6 +83,7 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
         }, owner, request.Query, cancellationToken);
         return
         [
+            checkedLine,
             $"backup {report.BackupId}: OK",
             $"  timeline  {report.Timeline}",
             $"  restore   {report.RestoreTime.TotalSeconds:0.0} s",

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
@@ -12,8 +13,10 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// S3 round trip (and one process start) per segment. Prefetched files are verified before they are written and moved
 /// into place with rename(2); stale ones (older or on another timeline) are removed.
 /// </summary>
-public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout, int prefetch, ILogger logger)
+public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout, int prefetch, ILogger logger, BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public const string PrefetchDirectoryName = ".nodeagent-prefetch";
 
     /// <summary>Segment size assumed for naming the next segments; PostgreSQL's default and what initdb uses unless told.</summary>
@@ -95,18 +98,25 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
             return null;
         }
 
+        var key = layout.Wal(name);
         var meta = stored.Info.Metadata;
+        var encrypted = BackupCipher.IsEncrypted(stored.Content);
+        string? sha = null;
         if (!meta.TryGetValue(ObjectMetadataKeys.Size, out var sizeText) || !long.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-            || !meta.TryGetValue(ObjectMetadataKeys.Sha256, out var sha))
+            || (!meta.TryGetValue(ObjectMetadataKeys.Sha256, out sha) && !encrypted))
         {
-            throw new InvalidDataException($"{layout.Wal(name)} has no size/sha256 metadata; it was not written by wal-push");
+            throw new InvalidDataException($"{key} has no size/sha256 metadata; it was not written by wal-push");
         }
 
-        var content = ZstdCodec.Decompress(stored.Content, size);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(content));
-        if (!string.Equals(actual, sha, StringComparison.OrdinalIgnoreCase))
+        // Encrypted: every chunk is authenticated (AES-GCM), which is the integrity check; plaintext: the SHA-256.
+        var content = ZstdCodec.Decompress(await _cipher.OpenAsync(stored.Content, layout.Prefix, key, cancellationToken), size);
+        if (sha is not null)
         {
-            throw new InvalidDataException($"{layout.Wal(name)} is corrupt: sha256 {actual}, expected {sha}");
+            var actual = Convert.ToHexStringLower(SHA256.HashData(content));
+            if (!string.Equals(actual, sha, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"{key} is corrupt: sha256 {actual}, expected {sha}");
+            }
         }
 
         return content;

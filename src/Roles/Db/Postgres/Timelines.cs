@@ -44,7 +44,17 @@ public sealed record Timelines(IReadOnlyDictionary<long, TimelineInfo> ByNumber,
         var records = await store.ListAsync(layout.TimelineDirectory, null, cancellationToken);
         foreach (var key in records.Objects.Select(o => o.Key).Where(k => k.EndsWith(".json", StringComparison.Ordinal)))
         {
-            if (await store.GetAsync(key, cancellationToken) is not { Content.Length: < 8192 } stored)
+            StoredObject? stored;
+            try
+            {
+                stored = await store.GetAsync(key, 8191, cancellationToken);
+            }
+            catch (ObjectTooLargeException)
+            {
+                continue;
+            }
+
+            if (stored is null)
             {
                 continue;
             }

@@ -143,8 +143,10 @@ public sealed partial class PostgresReplicationEngine : IReplicationEngine
             return $"its control file cannot be read ({ex.Message})";
         }
 
-        var identity = await _backups.Store.GetAsync(_backups.Layout.Identity, cancellationToken);
-        if (identity is not null && ArchiveIdentity.Parse(identity.Content, _backups.Layout.Identity).SystemId is var archived && archived != control.SystemIdentifier)
+        var identity = await _backups.Store.GetAsync(_backups.Layout.Identity, DocumentLimits.Manifest, cancellationToken);
+        if (identity is not null
+            && ArchiveIdentity.Parse(await _backups.Cipher.OpenAsync(identity.Content, _backups.Layout.Prefix, _backups.Layout.Identity, cancellationToken), _backups.Layout.Identity).SystemId is var archived
+            && archived != control.SystemIdentifier)
         {
             return $"its system identifier {control.SystemIdentifier} is not the archive's {archived}";
         }

@@ -175,7 +175,7 @@ public sealed partial class DeltaRestorer(IObjectStore store, ArchiveLayout layo
             throw new InvalidDataException($"{key}: the manifest gives it {size} bytes; at most {BackupIndex.MaxStoredBytes} are read");
         }
 
-        var stored = await store.GetAsync(key, cancellationToken)
+        var stored = await store.GetAsync(key, BackupIndex.MaxStoredBytes, cancellationToken)
             ?? throw new IndexUnavailableException($"{key} is missing although the manifest names it");
         if (stored.Content.Length != size || Convert.ToHexStringLower(SHA256.HashData(stored.Content)) != manifest.IndexSha256)
         {

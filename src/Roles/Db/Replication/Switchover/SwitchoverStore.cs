@@ -27,7 +27,7 @@ public sealed class SwitchoverStore(IObjectStore store)
     public async Task<SwitchoverRecord?> GetAsync(string cluster, string requestId, string side, CancellationToken cancellationToken)
     {
         var key = Key(cluster, requestId, side);
-        var stored = await store.GetAsync(key, cancellationToken);
+        var stored = await store.GetAsync(key, MaxRecordBytes, cancellationToken);
         if (stored is null)
         {
             return null;
@@ -53,4 +53,7 @@ public sealed class SwitchoverStore(IObjectStore store)
             ? record
             : throw new InvalidDataException($"{key} does not describe request {requestId} as a switchover record should");
     }
+
+    /// <summary>A switchover record is a few hundred bytes; anything larger is not one of ours and is not read.</summary>
+    private const long MaxRecordBytes = 64 * 1024;
 }

@@ -4,5 +4,7 @@ namespace NodeAgent.Dns.Failover;
 /// How a role claims a shared name in its zone with a lease and an epoch (the lb pair's <c>lb</c>): the label, how
 /// often a round runs, how many failed probes of the holder make a takeover, how long a new holder keeps the name at
 /// least, and the lease written in the TXT record. The role that owns the name builds these from its own section.
+/// <see cref="TakeoverEvent"/> is the notification announced when the name changes hands (the lb role's
+/// <c>lb.failover</c>); null announces nothing.
 /// </summary>
-public sealed record SharedNameClaimSettings(string Label, TimeSpan Interval, int Fall, TimeSpan MinHold, TimeSpan Lease);
+public sealed record SharedNameClaimSettings(string Label, TimeSpan Interval, int Fall, TimeSpan MinHold, TimeSpan Lease, string? TakeoverEvent = null);

@@ -96,7 +96,7 @@ public sealed class RolloutEndToEndTests : IClassFixture<RolloutFleetFixture>
         Assert.True(code == 0, $"deploy --wait exited {code}:\n{stdout}\n{stderr}");
         Assert.Contains("rollout succeeded", stdout, StringComparison.Ordinal);
         Assert.Contains("batch 4 [web-4]: passed", stdout, StringComparison.Ordinal);
-        Assert.Contains("gate error_rate:", stdout, StringComparison.Ordinal);
+        Assert.Contains("batch 4 gate error_rate:", stdout, StringComparison.Ordinal);
         var sequence = Fleet.DeployState(F.Webs[0]).AppliedSequence;
         foreach (var web in F.Webs)
         {

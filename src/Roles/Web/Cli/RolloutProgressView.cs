@@ -85,7 +85,7 @@ public sealed class RolloutProgressView(TextWriter output)
             yield return $"  batch {b.Index} [{string.Join(", ", b.Nodes)}]: {b.State}{(b.Detail is null ? string.Empty : " — " + b.Detail)}";
             foreach (var g in b.Gates.Where(g => !g.Pending || !g.Ok))
             {
-                yield return $"    gate {g.Name}: {g.Measured} (threshold {g.Threshold}) {(g.Ok ? "ok" : "FAILED")}";
+                yield return $"    batch {b.Index} gate {g.Name}: {g.Measured} (threshold {g.Threshold}) {(g.Ok ? "ok" : "FAILED")}";
             }
         }
 

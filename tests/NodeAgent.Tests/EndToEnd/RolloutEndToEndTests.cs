@@ -112,6 +112,10 @@ public sealed class RolloutEndToEndTests : IClassFixture<RolloutFleetFixture>
         Assert.True(maxOut <= 1, $"{maxOut} servers out of READY at once: {worst}");
         Assert.True(await R.Receiver.WaitForAsync(r => r.OfType(NotificationEventTypes.DeploySucceeded).Any(e => e.Body.Contains($"\"sequence\":{sequence}", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)),
             "no deploy.succeeded for sequence " + sequence);
+
+        // Every AWS call the agents and the deploy command made (rollout records, nudges) is allowed for its role.
+        var policies = NodeAgent.Tests.Install.Aws.NodeAgentTemplate.Load().Check(F.RecordedCalls(), F.Cluster, F.Bucket, LocalStack.Region, "000000000000");
+        Assert.True(policies.Denied.Count == 0, "calls install/aws/nodeagent.yaml does not allow:\n" + string.Join('\n', policies.Denied));
     }
 
     [Fact]

@@ -197,6 +197,13 @@ public sealed class RolloutEndToEndTests : IClassFixture<RolloutFleetFixture>
             {
                 Assert.Equal(sequence, Fleet.DeployState(web).AppliedSequence);
             }
+
+            // The takeover itself was announced, and the rollout's events were announced once each despite two advancers.
+            Assert.True(await R.Receiver.WaitForAsync(r => r.OfType(NotificationEventTypes.LbFailover).Any(e => e.Body.Contains($"\"to\":\"{done.Advancer}\"", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)),
+                "no lb.failover naming " + done.Advancer);
+            Assert.True(await R.Receiver.WaitForAsync(r => r.OfType(NotificationEventTypes.DeploySucceeded).Any(e => e.Body.Contains($"\"sequence\":{sequence}", StringComparison.Ordinal)), TimeSpan.FromSeconds(30)));
+            var released = R.Receiver.Attempts.Where(a => a.Type == NotificationEventTypes.DeployBatchReleased && a.Status == 200 && a.Body.Contains($"\"sequence\":{sequence}", StringComparison.Ordinal)).ToList();
+            Assert.Equal(4, released.Select(a => a.EventId).Distinct().Count());
         }
         finally
         {

@@ -74,6 +74,6 @@ Console.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
     ["bad_nodes_touched"] = touched,
     ["rollback_ms"] = Math.Round(rollbackMs),
     ["good_rollout_ms"] = Math.Round(goodMs),
-    ["load"] = $"{string.Join(' ', loadBefore)} -> {string.Join(' ', load)}",
+    ["load"] = $"{string.Join(' ', loadBefore)} (after: {string.Join(' ', load)})",
 }));
 return 0;

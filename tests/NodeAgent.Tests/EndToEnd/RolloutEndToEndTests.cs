@@ -211,6 +211,42 @@ public sealed class RolloutEndToEndTests : IClassFixture<RolloutFleetFixture>
         }
     }
 
+    [Fact]
+    public async Task PauseResumeAbort_FromTheCli_MidRollout_StopReleases_ThenSwitchTheMovedNodeBack()
+    {
+        var before = F.ServedVersions();
+        var commit = R.Commit("ctl-" + Guid.NewGuid().ToString("N")[..6], bad: false);
+        var known = (await R.ProgressAsync(CancellationToken.None))?.Sequence ?? 0;
+        // A long bake for this publish only: the controls land while batch 1 bakes.
+        await using var publisher = AgentProcess.Start(R.DeployArgs(commit, RolloutTimeout, "--bake", "60s"));
+        var first = await WaitForNewRolloutAsync(known, TimeSpan.FromSeconds(60));
+        string[] Control(string action) => ["deploy", action, "--app", Fleet.App, "--user-data", F.Webs[0].UserData];
+
+        var (code, stdout, stderr) = await AgentProcess.RunAsync(Control("pause"), TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"pause exited {code}: {stdout}{stderr}");
+        var paused = await R.WaitForProgressAsync(first.Sequence, p => p.State == RolloutStates.Paused, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, paused.Released);
+
+        (code, stdout, stderr) = await AgentProcess.RunAsync(Control("resume"), TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"resume exited {code}: {stdout}{stderr}");
+        await R.WaitForProgressAsync(first.Sequence, p => p.State == RolloutStates.Running, TimeSpan.FromSeconds(30));
+
+        (code, stdout, stderr) = await AgentProcess.RunAsync(Control("abort"), TimeSpan.FromMinutes(1));
+        Assert.True(code == 0, $"abort exited {code}: {stdout}{stderr}");
+        var done = await R.WaitForProgressAsync(first.Sequence, p => p.IsTerminal, TimeSpan.FromSeconds(60));
+        Assert.Equal(RolloutStates.RolledBack, done.State);
+        Assert.Equal("abort", done.Halt!.Gate);
+        Assert.Equal(1, done.Released);
+        Assert.True(await publisher.WaitForExitAsync(TimeSpan.FromSeconds(30)), "deploy --wait did not end with the rollout");
+        Assert.Equal(7, publisher.ExitCode);
+        Assert.Contains("gate abort", publisher.StandardOutput, StringComparison.Ordinal);
+        Assert.Equal(before, F.ServedVersions());
+
+        (code, _, stderr) = await AgentProcess.RunAsync(Control("resume"), TimeSpan.FromMinutes(1));
+        Assert.True(code == 7, $"resume of a finished rollout exited {code}");
+        Assert.Contains("already over", stderr, StringComparison.Ordinal);
+    }
+
     private async Task<RolloutProgress> WaitForNewRolloutAsync(long known, TimeSpan timeout)
     {
         var clock = Stopwatch.StartNew();

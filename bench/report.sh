@@ -76,6 +76,14 @@ def rows(name):
      row("active lb scale-in → lb.<zone> answers the standby"; (.lb_handover_ms | ms); "kill -9 + failure detection (in the bench log)";
          null; "≤ 2000 ms"; .lb_handover_ms <= 2000),
      row("web scale-in: notice seen → CONTINUE (median)"; (.web_drain_ms | ms); "—"; null; "none"; null)]
+  elif name == "rollout" then
+    [row("failed requests during a good rollout (\(.nodes) nodes, \(.batches) batches)"; "\(.good_failed_requests)"; "—"; null; "0"; .good_failed_requests == 0),
+     row("most servers out of READY at once (show servers state every 100 ms)"; "\(.max_out_of_rotation)"; "batch size \(.nodes / .batches | ceil)";
+         null; "≤ batch size"; .max_out_of_rotation <= (.nodes / .batches | ceil)),
+     row("nodes that ever moved to a bad revision"; "\(.bad_nodes_touched)"; "batch size \(.nodes / .batches | ceil)"; null; "≤ batch size";
+         .bad_nodes_touched <= (.nodes / .batches | ceil)),
+     row("gate failed → batch back on its previous release"; (.rollback_ms | ms); "—"; null; "≤ 30000 ms"; .rollback_ms <= 30000),
+     row("good rollout, publish → succeeded"; (.good_rollout_ms | ms); "—"; null; "none"; null)]
   elif name == "backup" then
     [row("base backup time (agent / pgBackRest)"; "\(.backup_ratio | r(3))"; "pgBackRest 2.45, same run"; .backup_ratio; "≤ 1.0"; .backup_ratio <= 1.0),
      row("restore time (agent / pgBackRest)"; "\(.restore_ratio | r(3))"; "pgBackRest 2.45, same run"; .restore_ratio; "≤ 1.0"; .restore_ratio <= 1.0),

@@ -17,8 +17,10 @@ public static class NginxConfig
     /// that should never have to reconnect).</param>
     /// <param name="slowPrefix">When given, files under this path are sent at 64 KB/s (a long request in flight, to
     /// see a drain wait for it).</param>
+    /// <param name="failMarker">When given, a release holding a file of this name answers 500 to about a third of the
+    /// requests outside <c>/healthz</c> (a revision that passes its checks but fails under real traffic).</param>
     public static string Write(string dir, IPAddress address, int port, string currentPath, string? nodeId = null,
-        int workers = 1, int connections = 256, int? keepaliveRequests = null, string? slowPrefix = null)
+        int workers = 1, int connections = 256, int? keepaliveRequests = null, string? slowPrefix = null, string? failMarker = null)
     {
         var headers = nodeId is null
             ? "add_header Cache-Control no-store;"
@@ -40,11 +42,11 @@ public static class NginxConfig
               uwsgi_temp_path {{n}}/tmp/uwsgi;
               scgi_temp_path {{n}}/tmp/scgi;
               open_file_cache off;{{(keepaliveRequests is { } k ? $"\n  keepalive_requests {k};" : string.Empty)}}
-              default_type text/plain;
+              default_type text/plain;{{(failMarker is null ? string.Empty : "\n  split_clients \"${request_id}\" $na_fail { 33% 1; * 0; }")}}
               server {
                 listen {{address}}:{{port}};
                 root {{currentPath}};
-                location / { {{headers}} }{{(slowPrefix is null ? string.Empty : $"\n    location {slowPrefix} {{ {headers} limit_rate 64k; }}")}}
+                location / { {{headers}}{{(failMarker is null ? string.Empty : $" set $na_x $na_fail; if (-f $document_root/{failMarker}) {{ set $na_x \"${{na_x}}y\"; }} if ($na_x = 1y) {{ return 500; }}")}} }{{(failMarker is null ? string.Empty : $"\n    location = /healthz {{ {headers} }}")}}{{(slowPrefix is null ? string.Empty : $"\n    location {slowPrefix} {{ {headers} limit_rate 64k; }}")}}
               }
             }
             """);

@@ -43,6 +43,7 @@ public static class RetireCommand
                 if (config.Queue.Url is not null)
                 {
                     await context.Out.WriteLineAsync($"queue {config.Queue.Url} was given by queue.url; left alone");
+                    await AnnounceAsync(config, identity, loggers, ct);
                     return (int)ExitCode.Ok;
                 }
 
@@ -60,6 +61,7 @@ public static class RetireCommand
 
                 await queues.DeleteQueueAsync(address.Url, ct);
                 await context.Out.WriteLineAsync($"queue {address.Url} deleted");
+                await AnnounceAsync(config, identity, loggers, ct);
                 return (int)ExitCode.Ok;
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -70,4 +72,18 @@ public static class RetireCommand
         });
         return command;
     }
+
+    /// <summary><c>node.retired</c>, delivered within 10 s; what is not delivered stays in the node's outbox.</summary>
+    private static Task<int> AnnounceAsync(Configuration.AgentConfig config, Bootstrap.NodeIdentity identity, ILoggerFactory loggers, CancellationToken cancellationToken)
+        => Notifications.NotificationsOnce.PublishAndDeliverAsync(config, new Notifications.NotificationEvent
+        {
+            Id = Notifications.NotificationEvent.IdFor(identity.Cluster, Notifications.NotificationEventTypes.NodeRetired, identity.Role, identity.NodeId, identity.InstanceId),
+            Type = Notifications.NotificationEventTypes.NodeRetired,
+            Cluster = identity.Cluster,
+            Node = identity.NodeId,
+            At = DateTimeOffset.UtcNow,
+            Subject = identity.NodeId,
+            Summary = $"{identity.Role} node {identity.NodeId} ({identity.InstanceId}) was retired",
+            Data = new System.Text.Json.Nodes.JsonObject { ["role"] = identity.Role, ["instance_id"] = identity.InstanceId },
+        }, TimeSpan.FromSeconds(10), loggers, cancellationToken);
 }

@@ -1,3 +1,5 @@
+using NodeAgent.Notifications;
+
 namespace NodeAgent.Configuration;
 
 /// <summary>
@@ -28,6 +30,9 @@ public sealed record AgentConfig
     public DnsSection? Dns { get; init; }
 
     public LifecycleSection Lifecycle { get; init; } = new();
+
+    /// <summary>Who hears about what this node does (webhooks, exec hooks); empty: nobody.</summary>
+    public NotificationsSection Notifications { get; init; } = new();
 
     /// <summary>The section named after <see cref="Role"/>, as the role plug-in read it.</summary>
     public IRoleSection? RoleSection { get; init; }

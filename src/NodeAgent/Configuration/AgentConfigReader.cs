@@ -1,3 +1,4 @@
+using NodeAgent.Notifications;
 using YamlDotNet.RepresentationModel;
 
 namespace NodeAgent.Configuration;
@@ -47,6 +48,7 @@ public static class AgentConfigReader
         var queue = r.Section("queue", QueueSection.Read) ?? new QueueSection();
         var dns = r.Section("dns", DnsSection.Read);
         var lifecycle = r.Section("lifecycle", LifecycleSection.Read) ?? new LifecycleSection();
+        var notifications = r.Section("notifications", NotificationsSection.Read) ?? new NotificationsSection();
         IRoleSection? roleSection = null;
         foreach (var plugin in knownRoles)
         {
@@ -93,6 +95,7 @@ public static class AgentConfigReader
             Queue = queue,
             Dns = dns,
             Lifecycle = lifecycle,
+            Notifications = notifications,
             RoleSection = roleSection,
         };
     }

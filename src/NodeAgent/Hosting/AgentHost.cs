@@ -6,6 +6,7 @@ using NodeAgent.Bootstrap;
 using NodeAgent.Dns;
 using NodeAgent.Instance;
 using NodeAgent.Messaging;
+using NodeAgent.Notifications;
 using NodeAgent.Processes;
 using NodeAgent.Registry;
 using NodeAgent.Status;
@@ -53,6 +54,7 @@ public static class AgentHost
         services.AddNodeQueue(config.Aws, config.Queue);
         services.AddNodeRegistration(config.Registry);
         services.AddDns(config);
+        services.AddNotifications(config);
         role.Configure(new RoleBuilder(services, config));
         services.AddInstanceLifecycle(config, options.Imds, options.UserDataFromMetadata);
         if (options.Once)

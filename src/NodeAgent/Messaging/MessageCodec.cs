@@ -187,6 +187,44 @@ public sealed class MessageCodec(byte[]? signingKey, TimeSpan maxAge, TimeProvid
 
     private static string Sign(byte[] key, string type, string sentAt, string body)
         => Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes($"nodeagent-v1\n{type}\n{sentAt}\n{body}")));
+
+    /// <summary>Whether this node holds <c>queue.signing_key</c> (and so signs and checks objects too).</summary>
+    public bool SignsMessages => signingKey is not null;
+
+    /// <summary>
+    /// The signature of an object this node writes to S3 for its peers (rollout progress, rollout control), made with
+    /// <c>queue.signing_key</c> over the object's key and exact bytes: <c>hmac-sha256:&lt;hex&gt;</c> of
+    /// <c>"nodeagent-object-v1\n" + key + "\n" + bytes</c>. Null when no key is configured.
+    /// </summary>
+    public string? SignObject(string key, ReadOnlySpan<byte> content)
+        => signingKey is null ? null : SignaturePrefix + ObjectHmac(signingKey, key, content);
+
+    /// <summary>Why <paramref name="signature"/> does not sign the object; null when it does, or when no key is configured.</summary>
+    public string? CheckObject(string key, ReadOnlySpan<byte> content, string? signature)
+    {
+        if (signingKey is null)
+        {
+            return null;
+        }
+
+        if (signature is null || !signature.StartsWith(SignaturePrefix, StringComparison.Ordinal))
+        {
+            return "it is not signed with queue.signing_key";
+        }
+
+        return CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(signature[SignaturePrefix.Length..]), Encoding.ASCII.GetBytes(ObjectHmac(signingKey, key, content)))
+            ? null
+            : "its signature does not verify with queue.signing_key";
+    }
+
+    private static string ObjectHmac(byte[] signingKey, string key, ReadOnlySpan<byte> content)
+    {
+        var header = Encoding.UTF8.GetBytes($"nodeagent-object-v1\n{key}\n");
+        var message = new byte[header.Length + content.Length];
+        header.CopyTo(message, 0);
+        content.CopyTo(message.AsSpan(header.Length));
+        return Convert.ToHexStringLower(HMACSHA256.HashData(signingKey, message));
+    }
 }
 
 /// <summary>The outcome of decoding: an envelope, or the reason the message was rejected.</summary>

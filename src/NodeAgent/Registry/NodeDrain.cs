@@ -16,7 +16,8 @@ public sealed partial class NodeDrain(
     IEnumerable<IDrainParticipant> participants,
     AgentConfig config,
     ILogger<NodeDrain> logger,
-    TimeProvider? time = null)
+    TimeProvider? time = null,
+    Notifications.INotifier? notifier = null)
 {
     private readonly Lock _lock = new();
     private Task? _drain;
@@ -56,6 +57,18 @@ public sealed partial class NodeDrain(
         bounded.CancelAfter(bound);
         await Task.WhenAll(participants.Select(p => RunParticipantAsync(p, bound, bounded.Token)));
         LogDrained(logger, clock.ElapsedMilliseconds);
+        var nodeId = registration.Current().NodeId;
+        notifier?.Publish(new Notifications.NotificationEvent
+        {
+            Id = Notifications.NotificationEvent.RandomId(),
+            Type = Notifications.NotificationEventTypes.NodeDrained,
+            Cluster = config.Cluster,
+            Node = nodeId,
+            At = (time ?? TimeProvider.System).GetUtcNow(),
+            Subject = nodeId,
+            Summary = $"{nodeId} drained in {clock.ElapsedMilliseconds} ms and leaves the cluster",
+            Data = new System.Text.Json.Nodes.JsonObject { ["role"] = config.Role, ["drained_ms"] = clock.ElapsedMilliseconds },
+        });
     }
 
     private async Task RunParticipantAsync(IDrainParticipant participant, TimeSpan bound, CancellationToken cancellationToken)

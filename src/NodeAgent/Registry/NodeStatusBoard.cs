@@ -17,10 +17,12 @@ public sealed class NodeStatusBoard
     private volatile BalancerView? _balancer;
     private volatile DrainInfo? _drain;
     private volatile DatabaseView? _database;
+    private volatile DrainInfo? _rotation;
 
     public event Action? Changed;
 
-    public string Health => _health;
+    /// <summary>The health published: <c>draining</c> during a drain (for good, or out of rotation for a while), else what the checks say.</summary>
+    public string Health => _draining || _rotation is not null ? NodeHealth.Draining : _health;
 
     /// <summary>True once <see cref="BeginDrain"/> was called: health no longer changes.</summary>
     public bool IsDraining => _draining;
@@ -34,8 +36,11 @@ public sealed class NodeStatusBoard
 
     public BalancerView? Balancer => _balancer;
 
-    /// <summary>The drain in progress (its id and start), once <see cref="BeginDrain"/> was called.</summary>
-    public DrainInfo? Drain => _drain;
+    /// <summary>The drain in progress (its id and start): the graceful stop's, or a while out of rotation.</summary>
+    public DrainInfo? Drain => _drain ?? _rotation;
+
+    /// <summary>True while the node is out of rotation for a while (<see cref="BeginRotationDrain"/>).</summary>
+    public bool IsOutOfRotation => _rotation is not null;
 
     public DatabaseView? Database => _database;
 
@@ -55,7 +60,10 @@ public sealed class NodeStatusBoard
         if (_health != health)
         {
             _health = health;
-            Changed?.Invoke();
+            if (_rotation is null)
+            {
+                Changed?.Invoke();
+            }
         }
     }
 
@@ -63,11 +71,48 @@ public sealed class NodeStatusBoard
     /// time once; lb answers must name them.</summary>
     public void BeginDrain(TimeProvider? time = null)
     {
-        _drain ??= DrainInfo.Start((time ?? TimeProvider.System).GetUtcNow());
+        var wasDraining = Health == NodeHealth.Draining;
+        _drain ??= _rotation ?? DrainInfo.Start((time ?? TimeProvider.System).GetUtcNow());
         _draining = true;
         if (_health != NodeHealth.Draining)
         {
             _health = NodeHealth.Draining;
+            if (!wasDraining)
+            {
+                Changed?.Invoke();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes the node out of rotation for a while (a rollout swaps its release): health reads <c>draining</c> with a
+    /// drain of its own, so every lb drains and removes its server and answers that drain. Null when the node is
+    /// stopping (draining for good) anyway.
+    /// </summary>
+    public DrainInfo? BeginRotationDrain(TimeProvider? time = null)
+    {
+        if (_draining)
+        {
+            return null;
+        }
+
+        var drain = DrainInfo.Start((time ?? TimeProvider.System).GetUtcNow());
+        _rotation = drain;
+        Changed?.Invoke();
+        return drain;
+    }
+
+    /// <summary>Back into rotation: health is again what the checks say (unless the node began stopping meanwhile).</summary>
+    public void EndRotationDrain()
+    {
+        if (_rotation is null)
+        {
+            return;
+        }
+
+        _rotation = null;
+        if (!_draining)
+        {
             Changed?.Invoke();
         }
     }

@@ -4,6 +4,7 @@ using NodeAgent.Roles.Lb.Configuration;
 using NodeAgent.Roles.Lb.Failover;
 using NodeAgent.Roles.Lb.Haproxy;
 using NodeAgent.Roles.Lb.Membership;
+using NodeAgent.Roles.Lb.Rollout;
 
 namespace NodeAgent.Roles.Lb;
 
@@ -26,5 +27,6 @@ public sealed class LbRole : NodeRole<LbSection>
         role.AddHaproxyBalancer(lb);
         role.AddLbMembership(lb);
         role.AddLbFailover(lb);
+        role.AddLbRollouts();
     }
 }

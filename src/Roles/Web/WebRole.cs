@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using NodeAgent.Configuration;
 using NodeAgent.Hosting;
 using NodeAgent.Roles.Web.Cli;
@@ -34,5 +35,6 @@ public sealed class WebRole : NodeRole<WebSection>
         role.AddDeploys(web);
         role.AddWebServer(web);
         role.AddWebHealth(web);
+        role.Services.AddSingleton<Rollout.RotationDrain>();
     }
 }

@@ -39,6 +39,8 @@ public sealed class Fleet : IAsyncDisposable
     /// tags), and the groups' launch and termination hooks complete on <see cref="AutoScaling"/>.</summary>
     public bool Lifecycle { get; }
 
+    public FleetOptions Options { get; private init; } = new();
+
     /// <summary>The Auto Scaling stand-in of a lifecycle fleet (null otherwise).</summary>
     public AutoScalingStandIn? AutoScaling { get; private set; }
 
@@ -82,18 +84,21 @@ public sealed class Fleet : IAsyncDisposable
 
     public FleetNode Db { get; private set; } = null!;
 
-    public IEnumerable<FleetNode> Nodes => Lbs.Concat(Webs).Append(Db);
+    public IEnumerable<FleetNode> Nodes => Db is null ? Lbs.Concat(Webs) : Lbs.Concat(Webs).Append(Db);
 
     /// <summary>The shared name clients use, e.g. <c>lb.fleet.test</c>.</summary>
     public string LbName => $"lb.{Bind.Zone}";
 
-    public static async Task<Fleet> StartAsync(string cluster, Action<string> log, int webNodes = 3, bool lifecycle = false)
+    public static Task<Fleet> StartAsync(string cluster, Action<string> log, int webNodes = 3, bool lifecycle = false)
+        => StartAsync(cluster, log, new FleetOptions { WebNodes = webNodes, Lifecycle = lifecycle });
+
+    public static async Task<Fleet> StartAsync(string cluster, Action<string> log, FleetOptions options)
     {
-        var fleet = new Fleet(cluster, new TempDir("nodeagent-fleet"), log, lifecycle);
+        var fleet = new Fleet(cluster, new TempDir("nodeagent-fleet"), log, options.Lifecycle) { Options = options };
         try
         {
             await fleet.StartInfrastructureAsync();
-            await fleet.StartNodesAsync(webNodes);
+            await fleet.StartNodesAsync(options.WebNodes);
             return fleet;
         }
         catch
@@ -152,6 +157,11 @@ public sealed class Fleet : IAsyncDisposable
         await Task.WhenAll(Lbs.Select(StartAgentAsync));
         var holder = await ResolveLbAsync(CancellationToken.None);
         _log($"lb nodes ready: lb-1 {Lbs[0].Address}, lb-2 {Lbs[1].Address}; {LbName} -> {holder}");
+
+        if (!Options.Db)
+        {
+            return;
+        }
 
         Db = await CreateDbAsync("db-1");
         await StartAgentAsync(Db);
@@ -247,7 +257,7 @@ public sealed class Fleet : IAsyncDisposable
         var home = Dir.Combine(nodeId);
         // nginx serves the app's current release, resolved per request; /healthz is a file of the release, so a node
         // with nothing deployed is not healthy. X-Node and X-Release say who answered with what.
-        var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId, slowPrefix: Lifecycle ? "/slow/" : null);
+        var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId, slowPrefix: Lifecycle ? "/slow/" : null, failMarker: Options.FailMarker);
         var userData = WriteUserData("web", nodeId, address, home, $$"""
             web:
               {{TestKeys.PublishKeyYaml}}
@@ -257,8 +267,8 @@ public sealed class Fleet : IAsyncDisposable
               server: {command: {{NginxConfig.CommandYaml(conf)}}}
               apps:
                 - name: {{App}}
-                  repository: {type: git, url: {{Repo.Path}}, ref: main}
-            """);
+                  repository: {type: git, url: {{Repo.Path}}, ref: main}{{Options.WebAppExtra}}
+            """ + Options.TopLevelExtra);
         return Own(new FleetNode(nodeId, "web", address, userData, home));
     }
 
@@ -274,8 +284,8 @@ public sealed class Fleet : IAsyncDisposable
               backends:
                 - app: {{App}}
                   check: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}
-              failover: {{Failover}}
-            """);
+              failover: {{Failover}}{{Options.LbExtra}}
+            """ + Options.TopLevelExtra);
         return Own(new FleetNode(nodeId, "lb", address, userData, home));
     }
 
@@ -386,6 +396,29 @@ public sealed class Fleet : IAsyncDisposable
         OrphanedHaproxy.KillServersUnder(Dir.Path, "nginx.pid");
         Dir.Dispose();
     }
+}
+
+/// <summary>What a fleet is made of beyond the defaults (the demo's fleet: 3 web nodes, 2 lb, 1 db).</summary>
+public sealed record FleetOptions
+{
+    public int WebNodes { get; init; } = 3;
+
+    public bool Lifecycle { get; init; }
+
+    /// <summary>Start the db node (PostgreSQL archiving through the agent).</summary>
+    public bool Db { get; init; } = true;
+
+    /// <summary>YAML lines appended under the web app (each starting with a newline and 6 spaces).</summary>
+    public string WebAppExtra { get; init; } = string.Empty;
+
+    /// <summary>YAML lines appended under <c>lb:</c> (each starting with a newline and 2 spaces).</summary>
+    public string LbExtra { get; init; } = string.Empty;
+
+    /// <summary>Top-level YAML appended to every web and lb node's user-data (e.g. <c>notifications:</c>).</summary>
+    public string TopLevelExtra { get; init; } = string.Empty;
+
+    /// <summary>See <see cref="NginxConfig.Write"/>: releases holding this file answer 500 to a share of requests.</summary>
+    public string? FailMarker { get; init; }
 }
 
 /// <summary>One deploy: the version, its commit, how long publish → every node live took, and the CLI's outcome line.</summary>

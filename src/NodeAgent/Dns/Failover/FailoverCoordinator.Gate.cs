@@ -96,6 +96,7 @@ public sealed partial class FailoverCoordinator
                 _claim.Takeovers.Inc();
                 _claim.Epoch.Set(taken.Epoch);
                 LogTookOver(_logger, Name, lease.Owner, self.ToString(), taken.Epoch, reason);
+                AnnounceTakeover(lease.Owner, _identity.NodeId, taken.Epoch, reason, now);
                 PublishActive(taken);
                 return new TakeoverResult(true, taken, $"took {Name} over from {lease.Owner} (epoch {taken.Epoch})");
             }

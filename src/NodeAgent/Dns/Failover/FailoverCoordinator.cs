@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Dns.Registration;
+using NodeAgent.Notifications;
 using NodeAgent.Status;
 
 namespace NodeAgent.Dns.Failover;
@@ -43,6 +44,8 @@ public sealed partial class FailoverCoordinator
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SharedNameClaimSettings _settings;
+    private readonly INotifier? _notifier;
+    private readonly string _cluster;
     private readonly int _ttl;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private int _failedProbes;
@@ -63,7 +66,8 @@ public sealed partial class FailoverCoordinator
         DnsMetrics metrics,
         TimeProvider time,
         ILogger<FailoverCoordinator> logger,
-        IClaimGate? claimGate = null)
+        IClaimGate? claimGate = null,
+        INotifier? notifier = null)
     {
         var dns = config.Dns ?? throw new InvalidOperationException("a shared name claim needs the dns section");
         _settings = settings;
@@ -79,6 +83,8 @@ public sealed partial class FailoverCoordinator
         _time = time;
         _logger = logger;
         _ttl = dns.Ttl;
+        _notifier = notifier;
+        _cluster = config.Cluster;
         Name = DnsNames.Fqdn(_settings.Label, dns.Zone);
     }
 
@@ -325,6 +331,7 @@ public sealed partial class FailoverCoordinator
         {
             _claim.Takeovers.Inc();
             LogTookOver(_logger, Name, previous?.Owner ?? "(unknown)", self.ToString(), epoch, reason);
+            AnnounceTakeover(previous?.Owner, _identity.NodeId, epoch, reason, now);
         }
 
         PublishActive(lease);
@@ -359,6 +366,37 @@ public sealed partial class FailoverCoordinator
 
         PublishStandby(observed, lease);
         return FailoverRole.Standby;
+    }
+
+    /// <summary>
+    /// One announcement per change of holder: its id is derived from the name and the new epoch, so the node that took
+    /// over and the node that handed over name the same fact alike.
+    /// </summary>
+    private void AnnounceTakeover(string? from, string to, long epoch, string reason, DateTimeOffset now)
+    {
+        if (_notifier is null || _settings.TakeoverEvent is not { } type)
+        {
+            return;
+        }
+
+        _notifier.Publish(new NotificationEvent
+        {
+            Id = NotificationEvent.IdFor(_cluster, type, Name, epoch.ToString(CultureInfo.InvariantCulture)),
+            Type = type,
+            Cluster = _cluster,
+            Node = _identity.NodeId,
+            At = now,
+            Subject = Name,
+            Summary = $"{Name} moved from {from ?? "(unknown)"} to {to} (epoch {epoch}): {reason}",
+            Data = new System.Text.Json.Nodes.JsonObject
+            {
+                ["name"] = Name,
+                ["from"] = from,
+                ["to"] = to,
+                ["epoch"] = epoch,
+                ["reason"] = reason,
+            },
+        });
     }
 
     private void PublishStandby(DnsRecordSet observed, LeaseRecord? lease)
@@ -415,6 +453,11 @@ public sealed partial class FailoverCoordinator
             }
 
             _highestEpoch = Math.Max(_highestEpoch, handed.Epoch);
+            if (handed.Owner != _identity.NodeId)
+            {
+                AnnounceTakeover(_identity.NodeId, handed.Owner, handed.Epoch, "handed over: this node is going away", now);
+            }
+
             LogHandedOver(_logger, Name, handed.Owner == _identity.NodeId ? "(whoever claims it next)" : handed.Owner, handed.Epoch);
             Publish(new FailoverSnapshot(FailoverRole.Standby, handed.Owner, handed.Epoch, handed.Expires,
                 $"standby: handed {Name} over to {handed.Owner} (epoch {handed.Epoch}); this node is going away"), ready: true);

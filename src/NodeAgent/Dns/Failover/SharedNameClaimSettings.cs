@@ -5,6 +5,8 @@ namespace NodeAgent.Dns.Failover;
 /// <c>db</c>): the label, how often a round runs, how many failed probes of the holder make a takeover, how long a new
 /// holder keeps the name at least, and the lease written in the TXT record. The role that owns the name builds these
 /// from its own section. <paramref name="MetricPrefix"/> names the claim's instruments (<see cref="DnsMetrics.Claim"/>).
+/// <paramref name="TakeoverEvent"/> is the notification announced when the name changes hands (the lb role's
+/// <c>lb.failover</c>, the db role's <c>db.promoted</c>); null announces nothing.
 /// </summary>
 public sealed record SharedNameClaimSettings(string Label, TimeSpan Interval, int Fall, TimeSpan MinHold, TimeSpan Lease,
-    string MetricPrefix = DnsMetrics.LbClaimPrefix);
+    string MetricPrefix = DnsMetrics.LbClaimPrefix, string? TakeoverEvent = null);

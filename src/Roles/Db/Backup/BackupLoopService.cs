@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NodeAgent.Lifecycle;
+using NodeAgent.Notifications;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Status;
 
@@ -15,7 +16,8 @@ namespace NodeAgent.Roles.Db.Backup;
 /// </summary>
 public sealed partial class BackupLoopService(
     IDatabaseBackup backup, DbSection db, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger,
-    IEnumerable<IBackupGate>? gates = null)
+    IEnumerable<IBackupGate>? gates = null,
+    INotifier? notifier = null)
     : AgentLoop(time, logger)
 {
     public const string CheckName = "db-backup";
@@ -24,6 +26,7 @@ public sealed partial class BackupLoopService(
     private DateTimeOffset? _last;
     private bool _lastKnown;
     private string? _lastError;
+    private bool _staleAnnounced;
 
     public override string LoopName => "db backups";
 
@@ -89,6 +92,13 @@ public sealed partial class BackupLoopService(
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             metrics.Failed();
+            if (_lastError is null)
+            {
+                // One announcement per transition: the first failure after a success (or start), not every retry.
+                notifier?.Publish(notifier.Create(NotificationEventTypes.BackupFailed, backup.Engine, $"{backup.Engine} full backup failed: {ex.Message}",
+                    new System.Text.Json.Nodes.JsonObject { ["engine"] = backup.Engine, ["error"] = ex.Message }));
+            }
+
             _lastError = ex.Message;
             Report();
             throw;
@@ -109,6 +119,15 @@ public sealed partial class BackupLoopService(
 
         var ready = _last is { } newest ? now - newest <= _config.FullEvery * 2 : _lastError is null;
         readiness.Set(CheckName, ready, detail);
+        var stale = _last is { } at && now - at > _config.FullEvery * 2;
+        if (stale && !_staleAnnounced)
+        {
+            notifier?.Publish(notifier.Create(NotificationEventTypes.BackupStale, backup.Engine,
+                $"{backup.Engine}: the newest full backup is older than twice full_every ({detail})",
+                new System.Text.Json.Nodes.JsonObject { ["engine"] = backup.Engine, ["last_full_backup"] = _last?.ToString("O", System.Globalization.CultureInfo.InvariantCulture) }));
+        }
+
+        _staleAnnounced = stale;
     }
 
     [LoggerMessage(EventId = 6100, Level = LogLevel.Information, Message = "{Engine} full backup {Id} taken in {Seconds:0.0} s, {Bytes} bytes stored")]

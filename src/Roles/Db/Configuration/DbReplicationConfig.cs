@@ -81,7 +81,7 @@ public sealed record DbReplicationConfig
     public SharedDnsName SharedName => new(Name, "db.replication.name", "the db primary's writers' name", RequiresDns: true);
 
     /// <summary>The claim settings the kernel's shared name coordinator runs with.</summary>
-    public SharedNameClaimSettings ClaimSettings => new(Name, Interval, Fall, MinHold, Lease, "nodeagent_db_failover");
+    public SharedNameClaimSettings ClaimSettings => new(Name, Interval, Fall, MinHold, Lease, "nodeagent_db_failover", NodeAgent.Notifications.NotificationEventTypes.DbPromoted);
 
     private static readonly Dictionary<string, ReplicationMode> Modes = new()
     {

@@ -34,11 +34,14 @@ public sealed partial class DbHealthService : AgentLoop
     private readonly Gauge _lastArchived;
     private readonly NodeStatusBoard? _board;
     private bool? _wasUp;
+    private bool _archiverFailing;
+    private readonly NodeAgent.Notifications.INotifier? _notifier;
 
     public DbHealthService(IDbPing ping, DbSection config, ReadinessState readiness, IMetricFactory metrics, TimeProvider time, ILogger<DbHealthService> logger,
-        IWalArchiverProbe? archiver = null, NodeStatusBoard? board = null)
+        IWalArchiverProbe? archiver = null, NodeStatusBoard? board = null, NodeAgent.Notifications.INotifier? notifier = null)
         : base(time, logger)
     {
+        _notifier = notifier;
         _board = board;
         _ping = ping;
         _archiver = archiver;
@@ -112,6 +115,13 @@ public sealed partial class DbHealthService : AgentLoop
                 : status.Failing ? $"archive_command failing since {status.LastFailedTime:u} on {status.LastFailedWal} ({status.FailedCount} failures)"
                 : $"{status.ArchivedCount} archived, last {status.LastArchivedWal ?? "none yet"}";
             _readiness.Set(ArchiverCheckName, !status.Failing && status.ArchiveMode != "off", detail);
+            if (status.Failing && !_archiverFailing)
+            {
+                _notifier?.Publish(_notifier.Create(NodeAgent.Notifications.NotificationEventTypes.WalArchivingStuck, _ping.Engine, $"{_ping.Engine}: {detail}",
+                    new System.Text.Json.Nodes.JsonObject { ["engine"] = _ping.Engine, ["failed_wal"] = status.LastFailedWal, ["failures"] = status.FailedCount }));
+            }
+
+            _archiverFailing = status.Failing;
         }
     }
 

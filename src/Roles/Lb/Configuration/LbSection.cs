@@ -49,6 +49,9 @@ public sealed record LbSection : IRoleSection
 
     public LbFailoverConfig Failover { get; init; } = new();
 
+    /// <summary>How often the active lb advances rollouts (docs/deploys.md#rollouts).</summary>
+    public LbRolloutConfig Rollout { get; init; } = new();
+
     /// <summary>The pair's shared name (<c>lb.failover.name</c>), while failover is on.</summary>
     public IReadOnlyList<SharedDnsName> SharedDnsNames => Failover.Enabled ? [Failover.SharedName] : [];
 
@@ -101,6 +104,7 @@ public sealed record LbSection : IRoleSection
             DrainTimeout = r.Duration("drain_timeout", Default.DrainTimeout, TimeSpan.Zero, TimeSpan.FromHours(1)),
             Apply = r.Choice("apply", Default.Apply, ApplyModes),
             Failover = r.Section("failover", LbFailoverConfig.Read) ?? new LbFailoverConfig(),
+            Rollout = r.Section("rollout", LbRolloutConfig.Read) ?? new LbRolloutConfig(),
         };
 
         if ((section.HttpsBind is null) != (section.Certificate is null))
@@ -203,7 +207,7 @@ public sealed record LbFailoverConfig
     public SharedDnsName SharedName => new(Name, "lb.failover.name", "the lb pair's shared name");
 
     /// <summary>The claim settings the kernel's shared name coordinator runs with.</summary>
-    public SharedNameClaimSettings ClaimSettings => new(Name, Interval, Fall, MinHold, Lease);
+    public SharedNameClaimSettings ClaimSettings => new(Name, Interval, Fall, MinHold, Lease, TakeoverEvent: NodeAgent.Notifications.NotificationEventTypes.LbFailover);
 
     public static LbFailoverConfig Read(ConfigReader r)
     {

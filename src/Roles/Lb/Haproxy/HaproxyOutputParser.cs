@@ -66,6 +66,31 @@ public static class HaproxyOutputParser
         return result;
     }
 
+    /// <summary>Per-server counters from <c>show stat</c> CSV (servers only; columns found by name).</summary>
+    public static IReadOnlyList<ServerStats> ServerStats(string csv)
+    {
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var header = lines.FirstOrDefault(l => l.StartsWith('#'))?.TrimStart('#', ' ').Split(',')
+                     ?? throw new FormatException("show stat: no header line");
+        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new FormatException($"show stat: no column {name}");
+        var (px, sv, status, check, econ, eresp, rtime, stot) = (Column("pxname"), Column("svname"), Column("status"), Column("check_status"),
+            Column("econ"), Column("eresp"), Column("rtime"), Column("stot"));
+        var classes = new[] { "hrsp_1xx", "hrsp_2xx", "hrsp_3xx", "hrsp_4xx", "hrsp_5xx", "hrsp_other" }.Select(Column).ToArray();
+        var result = new List<ServerStats>();
+        foreach (var f in lines.Where(l => !l.StartsWith('#')).Select(l => l.Split(',')))
+        {
+            if (f.Length < header.Length - 1 || f[sv] is "FRONTEND" or "BACKEND")
+            {
+                continue;
+            }
+
+            long Number(int i) => i < f.Length && f[i].Length > 0 ? long.Parse(f[i], NumberStyles.None, CultureInfo.InvariantCulture) : 0;
+            result.Add(new ServerStats(f[px], f[sv], f[status], f[check], classes.Sum(Number), Number(classes[4]), Number(econ), Number(eresp), Number(rtime), Number(stot)));
+        }
+
+        return result;
+    }
+
     /// <summary>The master's <c>show proc</c>: its pid, reload counts, and the current (not old) workers.</summary>
     public static MasterState ShowProc(string output)
     {

@@ -19,6 +19,9 @@ public sealed class HaproxySocketRuntime(HaproxyPaths paths) : IHaproxyRuntime
     public async Task<IReadOnlyList<ServerState>> ShowServersStateAsync(CancellationToken cancellationToken)
         => HaproxyOutputParser.ServersState(await DumpServersStateAsync(cancellationToken));
 
+    public async Task<IReadOnlyList<ServerStats>> ShowStatAsync(CancellationToken cancellationToken)
+        => HaproxyOutputParser.ServerStats(await SendAsync(paths.AdminSocket, "show stat -1 4 -1", cancellationToken));
+
     public async Task<IReadOnlyDictionary<string, int>> CurrentSessionsAsync(CancellationToken cancellationToken)
         => HaproxyOutputParser.CurrentSessions(await SendAsync(paths.AdminSocket, "show stat -1 4 -1", cancellationToken));
 

@@ -14,6 +14,9 @@ public interface IHaproxyRuntime
 
     Task<IReadOnlyList<ServerState>> ShowServersStateAsync(CancellationToken cancellationToken);
 
+    /// <summary>Every server's counters (<c>show stat</c>), for rollout gates.</summary>
+    Task<IReadOnlyList<ServerStats>> ShowStatAsync(CancellationToken cancellationToken);
+
     /// <summary>Current sessions per server, keyed <c>backend/server</c>.</summary>
     Task<IReadOnlyDictionary<string, int>> CurrentSessionsAsync(CancellationToken cancellationToken);
 

@@ -12,6 +12,7 @@ using NodeAgent.Registry;
 using NodeAgent.Roles.Web.Checkout;
 using NodeAgent.Roles.Web.Configuration;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Roles.Web.Rollout;
 using NodeAgent.Security;
 using NodeAgent.Storage;
 
@@ -42,20 +43,29 @@ public static class DeployCommand
         var publishKey = new Option<string?>("--publish-key") { Description = $"Private publish key (PEM) that signs desired.json (default: ${PublishKeyVariable})." };
         var reset = new Option<bool>("--reset-sequence") { Description = "Republish from the sequence the nodes really applied, ignoring an out-of-bounds desired record or hint (asks for confirmation)." };
         var yes = new Option<bool>("--yes") { Description = "Confirm --reset-sequence without asking." };
-        var command = new Command("deploy", "Publish a new desired release of an app and nudge every node serving it.")
+        var rollout = new RolloutOptions();
+        var command = new Command("deploy", "Publish a new desired release of an app and nudge every node serving it (or, with a rollout strategy, the lb that releases its batches).")
         {
             app, revision, cluster, wait, timeout, json, publishKey, reset, yes,
         };
+        foreach (var option in rollout.All)
+        {
+            command.Options.Add(option);
+        }
+
+        command.Subcommands.Add(DeployControlCommand.Create(context, RolloutControl.Pause, "Pause an app's rollout: the batch in flight finishes, no further batch is released."));
+        command.Subcommands.Add(DeployControlCommand.Create(context, RolloutControl.Resume, "Resume a paused rollout."));
+        command.Subcommands.Add(DeployControlCommand.Create(context, RolloutControl.Abort, "Abort an app's rollout: halt it and switch every node that moved back to its previous release."));
         command.SetAction((parse, ct) => RunAsync(parse, context, new Options(
             parse.GetValue(app)!, parse.GetValue(revision), parse.GetValue(cluster), parse.GetValue(wait), parse.GetValue(timeout)!, parse.GetValue(json),
-            parse.GetValue(publishKey), parse.GetValue(reset), parse.GetValue(yes)), ct));
+            parse.GetValue(publishKey), parse.GetValue(reset), parse.GetValue(yes)), rollout, ct));
         return command;
     }
 
     private sealed record Options(string App, string? Revision, string? Cluster, bool Wait, string Timeout, bool Json,
         string? PublishKey, bool ResetSequence, bool Yes);
 
-    private static async Task<int> RunAsync(ParseResult parse, CliContext context, Options options, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(ParseResult parse, CliContext context, Options options, RolloutOptions rolloutOptions, CancellationToken cancellationToken)
     {
         if (!Names.App().IsMatch(options.App))
         {
@@ -113,6 +123,18 @@ public static class DeployCommand
             return (int)ExitCode.Usage;
         }
 
+        var configured = (config.RoleSection as WebSection)?.Apps.FirstOrDefault(a => a.Name == options.App)?.Rollout ?? new RolloutSettings();
+        var (rolloutSettings, rolloutErrors) = rolloutOptions.Apply(parse, configured);
+        if (rolloutSettings is null)
+        {
+            foreach (var error in rolloutErrors)
+            {
+                await context.Error.WriteLineAsync($"nodeagent deploy: {error}");
+            }
+
+            return (int)ExitCode.Usage;
+        }
+
         var clusterName = options.Cluster ?? config.Cluster;
         if (options.ResetSequence && !await ConfirmResetAsync(context, options, clusterName))
         {
@@ -129,6 +151,7 @@ public static class DeployCommand
             .AddSingleton(signer)
             .AddSingleton<DeployPublisher>()
             .AddSingleton<DeploymentStatusStore>()
+            .AddSingleton<RolloutStore>()
             .BuildServiceProvider();
         var publisher = services.GetRequiredService<DeployPublisher>();
         PublishResult result;
@@ -136,7 +159,7 @@ public static class DeployCommand
         {
             result = options.ResetSequence
                 ? await publisher.ResetAsync(clusterName, options.App, options.Revision, DeployPublisher.DefaultPublisher(), cancellationToken)
-                : await publisher.PublishAsync(clusterName, options.App, options.Revision, DeployPublisher.DefaultPublisher(), cancellationToken);
+                : await publisher.PublishAsync(clusterName, options.App, options.Revision, DeployPublisher.DefaultPublisher(), rolloutSettings, cancellationToken);
         }
         catch (PublishRefusedException ex)
         {
@@ -160,7 +183,16 @@ public static class DeployCommand
             return (int)ExitCode.Ok;
         }
 
-        if (!options.Json)
+        if (!options.Json && result.Desired.Rollout is { } plan)
+        {
+            await context.Out.WriteLineAsync(
+                $"{options.App}: sequence {result.Sequence} ({options.Revision ?? "default ref"}) published to cluster {clusterName} as a {plan.Strategy} rollout of {plan.Batches.Count} batch(es), min_healthy {plan.MinHealthy}, bake {plan.Bake.TotalSeconds:0.#} s, gates {plan.Gates.Describe()}; the active lb releases the batches");
+            foreach (var (batch, i) in plan.Batches.Select((b, i) => (b, i)))
+            {
+                await context.Out.WriteLineAsync($"  batch {i + 1}: {string.Join(", ", batch)}");
+            }
+        }
+        else if (!options.Json)
         {
             await context.Out.WriteLineAsync(
                 $"{options.App}: sequence {result.Sequence} ({options.Revision ?? "default ref"}) published to cluster {clusterName}; " +
@@ -174,6 +206,14 @@ public static class DeployCommand
         if (!options.Wait)
         {
             return (int)ExitCode.Ok;
+        }
+
+        if (result.Desired.Rollout is not null)
+        {
+            var rolled = await RolloutProgressView.WaitAsync(
+                services.GetRequiredService<RolloutStore>(), clusterName, options.App, result.Sequence, timeout, new RolloutProgressView(options.Json ? TextWriter.Null : context.Out), TimeProvider.System, cancellationToken);
+            await context.Out.WriteLineAsync(options.Json ? RolloutJson(clusterName, result, rolled) : rolled.Summary);
+            return rolled.Succeeded ? (int)ExitCode.Ok : (int)ExitCode.OperationFailed;
         }
 
         var statuses = services.GetRequiredService<DeploymentStatusStore>();
@@ -215,6 +255,29 @@ public static class DeployCommand
 
         await context.Error.WriteLineAsync("nodeagent deploy: not confirmed; nothing was published");
         return false;
+    }
+
+    private static string RolloutJson(string cluster, PublishResult result, RolloutProgressView.WaitOutcome outcome)
+    {
+        var p = outcome.Progress;
+        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["cluster"] = cluster,
+            ["app"] = result.Desired.App,
+            ["sequence"] = result.Sequence,
+            ["revision"] = result.Desired.Revision,
+            ["succeeded"] = outcome.Succeeded,
+            ["state"] = p?.State,
+            ["halt"] = p?.Halt is { } h ? new Dictionary<string, object?> { ["batch"] = h.Batch, ["gate"] = h.Gate, ["reason"] = h.Reason } : null,
+            ["batches"] = p?.Batches.Select(b => new Dictionary<string, object?>
+            {
+                ["index"] = b.Index,
+                ["nodes"] = b.Nodes,
+                ["state"] = b.State,
+                ["gates"] = b.Gates.Select(g => new Dictionary<string, object?> { ["name"] = g.Name, ["measured"] = g.Measured, ["threshold"] = g.Threshold, ["ok"] = g.Ok }).ToList(),
+            }).ToList(),
+            ["summary"] = outcome.Summary,
+        });
     }
 
     private static string PublishJson(string cluster, PublishResult result, IReadOnlyList<DeploymentStatus>? statuses, bool? succeeded)

@@ -24,6 +24,10 @@ public sealed record AppConfig
     /// <summary>Upper bound for one whole deploy (checkout, build, swap, validate).</summary>
     public TimeSpan DeployTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary><c>rollout:</c> how publishes of the app roll out unless <c>nodeagent deploy</c> says otherwise
+    /// (default: all at once). docs/deploys.md#rollouts.</summary>
+    public Rollout.RolloutSettings Rollout { get; init; } = new();
+
     public static AppConfig? Read(ConfigReader r)
     {
         var name = r.String("name", required: true, pattern: Names.App(), patternHint: Names.AppHint);
@@ -40,6 +44,7 @@ public sealed record AppConfig
         }
 
         var timeout = r.Duration("deploy_timeout", new AppConfig { Name = string.Empty, Repository = null! }.DeployTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
+        var rollout = r.Section("rollout", Web.Rollout.RolloutSettings.Read) ?? new Web.Rollout.RolloutSettings();
         if (name is null || repository is null)
         {
             return null;
@@ -54,6 +59,7 @@ public sealed record AppConfig
             AfterSwapHook = afterSwap,
             ValidateHook = validate,
             DeployTimeout = timeout,
+            Rollout = rollout,
         };
     }
 }

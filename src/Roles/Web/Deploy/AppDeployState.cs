@@ -32,4 +32,14 @@ public sealed record AppDeployState
 
     /// <summary>Set by <c>nodeagent rollback</c>; cleared by the next deploy.</summary>
     public bool RolledBackByHand { get; init; }
+
+    /// <summary>The sequence of a rollout this node follows until it ends (0: none): re-read on every nudge, even at or
+    /// below the applied sequence, since a halt may ask it to switch back.</summary>
+    public long RolloutSequence { get; init; }
+
+    /// <summary>The highest advancer epoch seen in that rollout's progress: an older one is refused (fencing).</summary>
+    public long RolloutEpoch { get; init; }
+
+    /// <summary>A rollout sequence this node switched back from (it stays applied, so it is not deployed again).</summary>
+    public long RevertedSequence { get; init; }
 }

@@ -6,6 +6,12 @@ public static class DeployKeys
     /// <summary>The app's desired release: the truth every node converges to.</summary>
     public static string Desired(string cluster, string app) => $"{cluster}/apps/{app}/desired.json";
 
+    /// <summary>The progress of the app's rollout (written by the advancer, docs/deploys.md#rollouts).</summary>
+    public static string Rollout(string cluster, string app) => $"{cluster}/apps/{app}/rollout.json";
+
+    /// <summary><c>deploy pause|resume|abort</c> of the app's rollout.</summary>
+    public static string RolloutControl(string cluster, string app) => $"{cluster}/apps/{app}/rollout-control.json";
+
     /// <summary>The publish record of one sequence; created with If-None-Match, it is also the sequence's claim.</summary>
     public static string Deployment(string cluster, long sequence) => $"{cluster}/deployments/{sequence}.json";
 

@@ -41,7 +41,8 @@ public sealed partial class DeployMessageHandler(WebSection web, Reconciler reco
         var outcome = await reconciler.ReconcileAsync(app, "message", deploy.Sequence, cancellationToken);
         return outcome.Kind switch
         {
-            DeployOutcomeKind.Deployed or DeployOutcomeKind.Unchanged or DeployOutcomeKind.UpToDate => MessageOutcome.Completed,
+            DeployOutcomeKind.Deployed or DeployOutcomeKind.Unchanged or DeployOutcomeKind.UpToDate
+                or DeployOutcomeKind.Waiting or DeployOutcomeKind.Reverted => MessageOutcome.Completed,
             DeployOutcomeKind.Rejected => MessageOutcome.Rejected(outcome.Reason ?? "rejected"),
             DeployOutcomeKind.Failed or DeployOutcomeKind.RolledBack => MessageOutcome.FailedPermanently(outcome.Reason ?? "failed"),
             _ => MessageOutcome.Retry(outcome.Reason ?? outcome.Kind.ToString()),

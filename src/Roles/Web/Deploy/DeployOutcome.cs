@@ -29,11 +29,17 @@ public enum DeployOutcomeKind
 
     /// <summary>A message named a sequence the desired state in S3 does not have yet.</summary>
     AheadOfDesired,
+
+    /// <summary>A rollout is in progress and this node's batch is not released (or it has moved and follows it).</summary>
+    Waiting,
+
+    /// <summary>A halted rollout switched this node back to its previous release.</summary>
+    Reverted,
 }
 
 /// <summary>The result of a reconcile: kind, sequence, release and the reason when it did not succeed.</summary>
 public sealed record DeployOutcome(DeployOutcomeKind Kind, long Sequence = 0, string? Release = null, string? Reason = null, string? Commit = null)
 {
     public bool IsSuccess => Kind is DeployOutcomeKind.Deployed or DeployOutcomeKind.Unchanged or DeployOutcomeKind.UpToDate
-        or DeployOutcomeKind.NothingDesired;
+        or DeployOutcomeKind.NothingDesired or DeployOutcomeKind.Waiting or DeployOutcomeKind.Reverted;
 }

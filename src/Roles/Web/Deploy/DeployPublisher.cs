@@ -33,7 +33,16 @@ public sealed partial class DeployPublisher(
     private const int MaxAttempts = 20;
     private readonly DesiredStateStore _desired = new(store);
 
-    public async Task<PublishResult> PublishAsync(string cluster, string app, string? revision, string publishedBy, CancellationToken cancellationToken)
+    public Task<PublishResult> PublishAsync(string cluster, string app, string? revision, string publishedBy, CancellationToken cancellationToken)
+        => PublishAsync(cluster, app, revision, publishedBy, null, cancellationToken);
+
+    /// <summary>
+    /// Publishes with a rollout strategy (null or all at once: every node at once). For rolling and canary the batches
+    /// are planned from the nodes live in the registry now and signed with the desired state; the lb nodes are nudged
+    /// (<c>rollout</c>) instead of the web nodes, and the active lb releases the batches (docs/deploys.md#rollouts).
+    /// </summary>
+    public async Task<PublishResult> PublishAsync(
+        string cluster, string app, string? revision, string publishedBy, Rollout.RolloutSettings? rollout, CancellationToken cancellationToken)
     {
         var current = await _desired.ReadAsync(cluster, app, cancellationToken);
         if (current.Problem is not null && current.Sequence is not (>= 0 and <= DesiredSequence.Max))
@@ -63,7 +72,31 @@ public sealed partial class DeployPublisher(
                 $"the sequence hint {DeployKeys.SequenceHint(cluster)} says {hint}, more than {DesiredSequence.MaxStep:N0} past app '{app}''s desired sequence {floor}: nodes would refuse it. If the hint was tampered with, run 'nodeagent deploy --app {app} --reset-sequence'");
         }
 
-        return await PublishFromAsync(cluster, app, revision, publishedBy, start, reset: false, cancellationToken);
+        var previous = current.Desired is { } d ? new Rollout.PreviousRelease { Sequence = d.Sequence, Revision = d.Revision } : null;
+        var plan = await PlanAsync(cluster, app, rollout, previous, cancellationToken);
+        return await PublishFromAsync(cluster, app, revision, publishedBy, start, reset: false, cancellationToken, plan);
+    }
+
+    /// <summary>The signed rollout plan for the nodes live now; null for all at once (also for an app's very first
+    /// publish: there is no release to roll from).</summary>
+    private async Task<Rollout.RolloutPlan?> PlanAsync(
+        string cluster, string app, Rollout.RolloutSettings? rollout, Rollout.PreviousRelease? previous, CancellationToken cancellationToken)
+    {
+        if (rollout is null || rollout.Strategy == Rollout.RolloutStrategy.AllAtOnce)
+        {
+            return null;
+        }
+
+        if (previous is null)
+        {
+            LogFirstPublish(logger, app);
+            return null;
+        }
+
+        var listing = await registry.ListAsync(cluster, Web.WebRole.RoleName, cancellationToken);
+        var nodes = listing.Live.Where(e => e.Record.Apps.ContainsKey(app)).Select(e => e.Record.NodeId).ToList();
+        var (plan, error) = Rollout.BatchPlanner.Build(rollout, nodes, previous);
+        return error is null ? plan : throw new PublishRefusedException($"the {rollout.Strategy.ToString().ToLowerInvariant()} rollout of app '{app}' cannot be planned: {error}");
     }
 
     /// <summary>
@@ -92,7 +125,7 @@ public sealed partial class DeployPublisher(
     }
 
     private async Task<PublishResult> PublishFromAsync(
-        string cluster, string app, string? revision, string publishedBy, long start, bool reset, CancellationToken cancellationToken)
+        string cluster, string app, string? revision, string publishedBy, long start, bool reset, CancellationToken cancellationToken, Rollout.RolloutPlan? plan = null)
     {
         var nonce = Guid.NewGuid().ToString("N");
         var publishedAt = time.GetUtcNow();
@@ -106,11 +139,14 @@ public sealed partial class DeployPublisher(
             PublishedAt = publishedAt,
             PublishedBy = publishedBy,
             Nonce = nonce,
+            Rollout = plan,
         };
         await WriteDesiredAsync(desired, reset, cancellationToken);
         LogDesiredWritten(logger, app, desired.Sequence, revision ?? "(default ref)");
 
-        var (targets, unreached) = await FanOutAsync(cluster, new DeployMessage(app, revision, desired.Sequence), cancellationToken);
+        var (targets, unreached) = plan is null
+            ? await FanOutAsync(cluster, new DeployMessage(app, revision, desired.Sequence), cancellationToken)
+            : (plan.Nodes.ToList(), await NudgeAdvancersAsync(cluster, new Rollout.RolloutMessage(app, desired.Sequence), cancellationToken));
         await store.PutAsync(
             DeployKeys.Deployment(cluster, record.Sequence),
             DeployJson.Serialize(record with { Targets = targets, Unreached = unreached, FannedOutAt = time.GetUtcNow() }),
@@ -257,6 +293,30 @@ public sealed partial class DeployPublisher(
         return (reached.Order(StringComparer.Ordinal).ToList(), unreached.Order(StringComparer.Ordinal).ToList());
     }
 
+    /// <summary>
+    /// A rollout is advanced by the active lb, which reads S3 every few seconds anyway: the nudge only makes it start at
+    /// once. Every live lb node is told (the standby ignores it). Returns the lb nodes that could not be reached.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> NudgeAdvancersAsync(string cluster, Rollout.RolloutMessage message, CancellationToken cancellationToken)
+    {
+        var listing = await registry.ListAsync(cluster, Lb.LbRole.RoleName, cancellationToken);
+        var unreached = new List<string>();
+        foreach (var lb in listing.Live.Select(e => e.Record).Where(r => r.QueueUrl is not null))
+        {
+            try
+            {
+                await messages.SendAsync(new Uri(lb.QueueUrl!), Rollout.RolloutMessage.Type, message.ToJson(), cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSendFailed(logger, lb.NodeId, message.App, message.Sequence, ex);
+                unreached.Add(lb.NodeId);
+            }
+        }
+
+        return unreached;
+    }
+
     public static string DefaultPublisher() => string.Create(CultureInfo.InvariantCulture, $"{Environment.UserName}@{Environment.MachineName}");
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "App {App}: desired release is now sequence {Sequence} ({Revision})")]
@@ -276,6 +336,9 @@ public sealed partial class DeployPublisher(
 
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "App {App}: resetting the deploy sequence to {Sequence} (highest applied by a node {Applied}, highest claim near it {Claims})")]
     private static partial void LogReset(ILogger logger, string app, long sequence, long applied, long claims);
+
+    [LoggerMessage(EventId = 3008, Level = LogLevel.Information, Message = "App {App}: first publish, nothing to roll from; every node deploys at once")]
+    private static partial void LogFirstPublish(ILogger logger, string app);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Sequence hint {Key} is unreadable; counting from the desired state")]
     private static partial void LogHintUnreadable(ILogger logger, string key);

@@ -24,6 +24,8 @@ public static class DeployServiceCollectionExtensions
         services.TryAddSingleton<SourceCheckouts>();
         services.TryAddSingleton<HookRunner>();
         services.TryAddSingleton<Deployer>();
+        services.TryAddSingleton(sp => new LocalRollback(web, config, sp.GetRequiredService<DeployStateStore>(), sp.GetRequiredService<HookRunner>(), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<Rollout.RolloutStore>();
         services.TryAddSingleton<Reconciler>();
         role.MessageHandler<DeployMessageHandler>()
             .StartupTask<DeployCatchUpTask>()

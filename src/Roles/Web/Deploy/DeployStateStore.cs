@@ -85,6 +85,13 @@ public sealed partial class DeployStateStore(string stateDir, ILogger<DeployStat
             state = state with { FailedSequence = 0, FailedReason = null, FailedRejected = false };
         }
 
+        if (state.RolloutSequence is < 0 or > DesiredSequence.Max || state.RolloutEpoch is < 0 or > DesiredSequence.Max
+            || state.RevertedSequence is < 0 or > DesiredSequence.Max)
+        {
+            dropped.Add("rollout_sequence, rollout_epoch or reverted_sequence is out of range");
+            state = state with { RolloutSequence = 0, RolloutEpoch = 0, RevertedSequence = 0 };
+        }
+
         if (state.Release is { } release && ReleaseId.Parse(release) is null)
         {
             dropped.Add($"release '{SafeText.Escape(release)}' is not a release id");

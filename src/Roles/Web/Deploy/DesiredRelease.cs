@@ -29,6 +29,9 @@ public sealed record DesiredRelease
     /// <summary>Unique per publish: tells two publishers that raced on one sequence apart.</summary>
     public required string Nonce { get; init; }
 
+    /// <summary>The rollout plan (batches, gates); null: every node deploys at once (docs/deploys.md#rollouts).</summary>
+    public Rollout.RolloutPlan? Rollout { get; init; }
+
     /// <summary>Checks a record read from <c>desired.json</c> of <paramref name="app"/>; null when usable, else why not.</summary>
     public string? Check(string cluster, string app) => this switch
     {
@@ -41,6 +44,7 @@ public sealed record DesiredRelease
         { Revision: { } r } when r.Length is 0 or > RevisionSyntax.MaxLength || !SafeText.IsPrintableAscii(r) => "revision is not a short printable string",
         { PublishedBy: { } by } when by.Length > 200 || !SafeText.IsSafe(by) => "published_by is not a short line of text",
         _ when Nonce is null || Nonce.Length is 0 or > 64 || !Nonce.All(char.IsAsciiLetterOrDigit) => "nonce is not a short token",
+        { Rollout: { } plan } => plan.Check(),
         _ => null,
     };
 }

@@ -34,6 +34,9 @@ public sealed partial class Reconciler
     private readonly ConcurrentDictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly Counter _deploys;
     private readonly Histogram _duration;
+    private readonly Rollout.RolloutStore? _rollouts;
+    private readonly Rollout.RotationDrain? _drain;
+    private readonly LocalRollback? _rollback;
 
     public Reconciler(
         WebSection web,
@@ -46,8 +49,14 @@ public sealed partial class Reconciler
         NodeStatusBoard board,
         IMetricFactory metrics,
         TimeProvider time,
-        ILogger<Reconciler> logger)
+        ILogger<Reconciler> logger,
+        Rollout.RolloutStore? rollouts = null,
+        Rollout.RotationDrain? drain = null,
+        LocalRollback? rollback = null)
     {
+        _rollouts = rollouts;
+        _drain = drain;
+        _rollback = rollback;
         _config = config;
         _web = web;
         _identity = identity;
@@ -79,7 +88,7 @@ public sealed partial class Reconciler
         try
         {
             var outcome = await ReconcileLockedAsync(app, trigger, hint, cancellationToken);
-            if (outcome.Kind is not (DeployOutcomeKind.UpToDate or DeployOutcomeKind.NothingDesired))
+            if (outcome.Kind is not (DeployOutcomeKind.UpToDate or DeployOutcomeKind.NothingDesired or DeployOutcomeKind.Waiting))
             {
                 _deploys.WithLabels(app.Name, outcome.Kind.ToString().ToLowerInvariant()).Inc();
                 LogOutcome(_logger, app.Name, trigger, outcome.Kind.ToString(), outcome.Sequence, outcome.Release ?? "-", outcome.Reason ?? "-");
@@ -97,7 +106,7 @@ public sealed partial class Reconciler
     {
         var timeline = new DeployTimeline(_time);
         var state = _states.Load(app.Name);
-        if (hint is { } h && h <= state.AppliedSequence)
+        if (hint is { } h && h <= state.AppliedSequence && h != state.RolloutSequence)
         {
             return new DeployOutcome(DeployOutcomeKind.UpToDate, h, state.Release);
         }
@@ -126,7 +135,7 @@ public sealed partial class Reconciler
 
         // A record at or below the applied sequence changes nothing, signed or not: no status is written for it (it
         // would overwrite this node's record of a sequence it did apply).
-        if (read.Sequence is { } claimed && claimed <= state.AppliedSequence && (hint is null || hint <= claimed))
+        if (read.Sequence is { } claimed && claimed <= state.AppliedSequence && (hint is null || hint <= claimed) && claimed != state.RolloutSequence)
         {
             return new DeployOutcome(DeployOutcomeKind.UpToDate, claimed, state.Release);
         }
@@ -148,7 +157,7 @@ public sealed partial class Reconciler
                     Reason: $"sequence {hint} is not in the desired state yet (S3 has {desired?.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"})");
         }
 
-        if (desired.Sequence <= state.AppliedSequence)
+        if (desired.Sequence <= state.AppliedSequence && desired.Sequence != state.RolloutSequence)
         {
             return new DeployOutcome(DeployOutcomeKind.UpToDate, desired.Sequence, state.Release);
         }
@@ -163,6 +172,16 @@ public sealed partial class Reconciler
             var reason = $"revision '{SafeText.Escape(revision)}': {bad}";
             await _statuses.WriteAsync(Terminal(app, desired, DeployStates.Rejected, reason), cancellationToken);
             return Record(app, state, desired, new DeployOutcome(DeployOutcomeKind.Rejected, desired.Sequence, Reason: reason), null);
+        }
+
+        if (desired.Rollout is not null && _rollouts is not null)
+        {
+            return await ReconcileRolloutAsync(app, read, desired, state, trigger, timeline, cancellationToken);
+        }
+
+        if (desired.Sequence <= state.AppliedSequence)
+        {
+            return new DeployOutcome(DeployOutcomeKind.UpToDate, desired.Sequence, state.Release);
         }
 
         var outcome = await DeployUnderLockAsync(app, desired, state, trigger, timeline, cancellationToken);

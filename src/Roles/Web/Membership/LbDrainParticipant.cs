@@ -11,6 +11,7 @@ namespace NodeAgent.Roles.Web.Membership;
 public sealed partial class LbDrainParticipant(
     MembershipNudger nudger,
     DrainAcknowledgements acknowledgements,
+    Registry.NodeStatusBoard board,
     ILogger<LbDrainParticipant> logger) : Registry.IDrainParticipant
 {
     public string Name => "leave the lb nodes";
@@ -18,12 +19,12 @@ public sealed partial class LbDrainParticipant(
     public async Task DrainAsync(CancellationToken cancellationToken)
     {
         var told = await nudger.NotifyLbNodesAsync(MembershipMessage.Leave, cancellationToken);
-        if (told.Count == 0)
+        if (told.Count == 0 || board.Drain is not { } drain)
         {
             return;
         }
 
-        await acknowledgements.WaitForAllAsync(told, cancellationToken);
+        await acknowledgements.WaitForAllAsync(drain.Id, told, cancellationToken);
         LogAllRemoved(logger, told.Count);
     }
 

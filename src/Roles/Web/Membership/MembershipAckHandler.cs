@@ -52,7 +52,7 @@ public sealed partial class MembershipAckHandler(
             return Task.FromResult(MessageOutcome.Completed);
         }
 
-        acknowledgements.Acknowledge(membership.By!);
+        acknowledgements.Acknowledge(drain.Id, membership.By!);
         return Task.FromResult(MessageOutcome.Completed);
     }
 

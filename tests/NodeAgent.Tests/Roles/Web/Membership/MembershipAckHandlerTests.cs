@@ -45,7 +45,7 @@ public sealed class MembershipAckHandlerTests
         var board = new NodeStatusBoard();
         board.BeginDrain();
         var handler = Handler(acks, board);
-        var wait = acks.WaitForAllAsync(["lb-1", "lb-2"], CancellationToken.None);
+        var wait = acks.WaitForAllAsync(board.Drain!.Id, ["lb-1", "lb-2"], CancellationToken.None);
 
         var first = await handler.HandleAsync(Envelope(Removed("lb-1", board.Drain)), Raw, CancellationToken.None);
         Assert.False(wait.IsCompleted);
@@ -68,7 +68,7 @@ public sealed class MembershipAckHandlerTests
         var early = await handler.HandleAsync(Envelope(Removed("lb-1", DrainInfo.Start(DateTimeOffset.UtcNow))), Raw, CancellationToken.None);
         var bare = await handler.HandleAsync(Envelope(Removed("lb-1", null)), Raw, CancellationToken.None);
         board.BeginDrain();
-        var wait = acks.WaitForAllAsync(["lb-1"], CancellationToken.None);
+        var wait = acks.WaitForAllAsync(board.Drain!.Id, ["lb-1"], CancellationToken.None);
 
         Assert.Equal(MessageDisposition.Completed, early.Disposition);
         Assert.Equal(MessageDisposition.Completed, bare.Disposition);
@@ -86,7 +86,7 @@ public sealed class MembershipAckHandlerTests
         var handler = Handler(acks, board, log);
         board.BeginDrain();
         var drain = board.Drain!;
-        var wait = acks.WaitForAllAsync(["lb-1"], CancellationToken.None);
+        var wait = acks.WaitForAllAsync(board.Drain!.Id, ["lb-1"], CancellationToken.None);
 
         await handler.HandleAsync(Envelope(Removed("lb-1", DrainInfo.Start(drain.StartedAt.AddMinutes(-5)))), Raw, CancellationToken.None);
         await handler.HandleAsync(Envelope(Removed("lb-1", drain with { StartedAt = drain.StartedAt.AddSeconds(-1) })), Raw, CancellationToken.None);

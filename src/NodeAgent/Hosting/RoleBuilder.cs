@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NodeAgent.Configuration;
@@ -20,7 +21,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     public AgentConfig Config { get; } = config;
 
     /// <summary>Work that must finish before the node counts as started (<see cref="IStartupTask.Order"/>).</summary>
-    public RoleBuilder StartupTask<T>()
+    public RoleBuilder StartupTask<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, IStartupTask
     {
         Services.AddSingleton<IStartupTask, T>();
@@ -28,7 +29,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     }
 
     /// <summary>The handler of one message type on the node's queue.</summary>
-    public RoleBuilder MessageHandler<T>()
+    public RoleBuilder MessageHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, IMessageHandler
     {
         Services.AddSingleton<IMessageHandler, T>();
@@ -36,7 +37,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     }
 
     /// <summary>A background loop (usually an <see cref="AgentLoop"/>), started after the startup tasks.</summary>
-    public RoleBuilder Loop<T>()
+    public RoleBuilder Loop<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, IHostedService
     {
         Services.AddSingleton<T>();

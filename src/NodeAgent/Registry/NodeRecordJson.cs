@@ -10,16 +10,11 @@ public static class NodeRecordJson
 {
     public const int MaxBytes = 64 * 1024;
 
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = false,
-    };
+    /// <summary>The settings of the source-generated <see cref="NodeRecordJsonContext"/> (no reflection: the installed
+    /// agent is NativeAOT).</summary>
+    public static JsonSerializerOptions Options => NodeRecordJsonContext.Default.Options;
 
-    public static byte[] Serialize(NodeRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);
+    public static byte[] Serialize(NodeRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, NodeRecordJsonContext.Default.NodeRecord);
 
     /// <summary>Parses and checks a record read from <paramref name="key"/>; returns the reason when it is unusable.</summary>
     public static (NodeRecord? Record, string? Error) Parse(string key, ReadOnlySpan<byte> content, string cluster, string role)
@@ -32,7 +27,7 @@ public static class NodeRecordJson
         NodeRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize<NodeRecord>(content, Options);
+            record = JsonSerializer.Deserialize(content, NodeRecordJsonContext.Default.NodeRecord);
         }
         catch (JsonException ex)
         {
@@ -69,3 +64,10 @@ public static class NodeRecordJson
            && view.Servers.All(s => Names.App().IsMatch(s.App) && Names.IsNodeId(s.Server)
                                     && IPAddress.TryParse(s.Address, out _) && s.Port is >= 0 and <= 65535 && s.State.Length <= 16);
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(NodeRecord))]
+internal sealed partial class NodeRecordJsonContext : JsonSerializerContext;

@@ -25,7 +25,6 @@ public sealed partial class StatusServer(
     AgentMetrics metrics,
     ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
 {
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = false };
     private readonly AgentMetrics _metrics = metrics;
     private WebApplication? _app;
 
@@ -86,16 +85,14 @@ public sealed partial class StatusServer(
         var snapshot = readiness.Snapshot();
         context.Response.StatusCode = snapshot.Ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable;
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            Status = snapshot.Ready ? "ready" : "not_ready",
-            Node = identity.NodeId,
-            Role = identity.Role,
-            Cluster = identity.Cluster,
-            Reasons = snapshot.Reasons.ToList(),
-            Checks = snapshot.Checks.ToDictionary(c => c.Name, c => new { c.Ready, c.Detail, c.Since }),
-        };
-        await JsonSerializer.SerializeAsync(context.Response.Body, body, Json, context.RequestAborted);
+        var body = new HealthDocument(
+            snapshot.Ready ? "ready" : "not_ready",
+            identity.NodeId,
+            identity.Role,
+            identity.Cluster,
+            snapshot.Reasons.ToList(),
+            snapshot.Checks.ToDictionary(c => c.Name, c => new HealthCheckDocument(c.Ready, c.Detail, c.Since)));
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, StatusJson.Default.HealthDocument, context.RequestAborted);
     }
 
     private async Task WriteMetricsAsync(HttpContext context)

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using NodeAgent.FileSystem;
 
 namespace NodeAgent.Roles.Lb.Haproxy;
@@ -11,8 +12,6 @@ namespace NodeAgent.Roles.Lb.Haproxy;
 public sealed record HaproxyMembership(IReadOnlyList<HaproxyServer> Servers)
 {
     public static readonly HaproxyMembership Empty = new([]);
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     public IEnumerable<HaproxyServer> ForApp(string app) => Servers.Where(s => s.App == app).OrderBy(s => s.Id);
 
@@ -57,14 +56,20 @@ public sealed record HaproxyMembership(IReadOnlyList<HaproxyServer> Servers)
             return Empty;
         }
 
-        var stored = JsonSerializer.Deserialize<List<StoredServer>>(File.ReadAllBytes(path), Json)
+        var stored = JsonSerializer.Deserialize(File.ReadAllBytes(path), HaproxyMembershipJson.Default.ListStoredServer)
                      ?? throw new InvalidDataException($"{path} holds JSON null");
         return new HaproxyMembership(stored.Select(s => new HaproxyServer(s.App, s.Name, IPAddress.Parse(s.Address), s.Port, s.Id)).ToList());
     }
 
     public void Save(string path)
         => AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(
-            Servers.Select(s => new StoredServer(s.App, s.Name, s.Address.ToString(), s.Port, s.Id)).ToList(), Json));
-
-    private sealed record StoredServer(string App, string Name, string Address, int Port, int Id);
+            Servers.Select(s => new StoredServer(s.App, s.Name, s.Address.ToString(), s.Port, s.Id)).ToList(), HaproxyMembershipJson.Default.ListStoredServer));
 }
+
+/// <summary>One server as stored in <c>membership.json</c>.</summary>
+internal sealed record StoredServer(string App, string Name, string Address, int Port, int Id);
+
+/// <summary>Source-generated JSON of <c>membership.json</c> (the installed agent is NativeAOT).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(List<StoredServer>))]
+internal sealed partial class HaproxyMembershipJson : JsonSerializerContext;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
@@ -168,6 +169,17 @@ public static class DeployCommand
             }).ToList();
         }
 
-        return JsonSerializer.Serialize(doc);
+        return JsonSerializer.Serialize(doc, DeployCommandJson.Default.DictionaryStringObject);
     }
 }
+
+/// <summary>Source-generated JSON of <c>deploy --json</c>'s line: the value types it holds are listed (the installed
+/// agent is NativeAOT).</summary>
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+[JsonSerializable(typeof(List<Dictionary<string, object?>>))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(bool))]
+internal sealed partial class DeployCommandJson : JsonSerializerContext;

@@ -24,6 +24,16 @@ public sealed record AppConfig
     /// <summary>Upper bound for one whole deploy (checkout, build, swap, validate).</summary>
     public TimeSpan DeployTimeout { get; init; } = TimeSpan.FromMinutes(30);
 
+    /// <summary><c>delta</c> (default): build a release from the current one when that is safe; <c>full</c>: always
+    /// write every file.</summary>
+    public ReleaseMode ReleaseMode { get; init; } = ReleaseMode.Delta;
+
+    private static readonly Dictionary<string, ReleaseMode> ReleaseModes = new()
+    {
+        ["delta"] = ReleaseMode.Delta,
+        ["full"] = ReleaseMode.Full,
+    };
+
     public static AppConfig? Read(ConfigReader r)
     {
         var name = r.String("name", required: true, pattern: Names.App(), patternHint: Names.AppHint);
@@ -39,7 +49,9 @@ public sealed record AppConfig
             hooks.Finish();
         }
 
-        var timeout = r.Duration("deploy_timeout", new AppConfig { Name = string.Empty, Repository = null! }.DeployTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
+        var defaults = new AppConfig { Name = string.Empty, Repository = null! };
+        var timeout = r.Duration("deploy_timeout", defaults.DeployTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
+        var releaseMode = r.Choice("release_mode", defaults.ReleaseMode, ReleaseModes);
         if (name is null || repository is null)
         {
             return null;
@@ -54,6 +66,7 @@ public sealed record AppConfig
             AfterSwapHook = afterSwap,
             ValidateHook = validate,
             DeployTimeout = timeout,
+            ReleaseMode = releaseMode,
         };
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Bootstrap;
 using NodeAgent.Dns;
+using NodeAgent.Lifecycle;
 using NodeAgent.Messaging;
 using NodeAgent.Processes;
 using NodeAgent.Registry;
@@ -52,6 +53,7 @@ public static class AgentHost
         services.AddNodeRegistration(config.Registry);
         services.AddDns(config);
         role.Configure(new RoleBuilder(services, config));
+        services.AddHostedService<MemoryReliefLoop>();
         if (options.Once)
         {
             services.AddHostedService<OnceService>();

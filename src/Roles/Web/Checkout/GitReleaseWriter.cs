@@ -47,7 +47,7 @@ internal static class GitReleaseWriter
         var changed = baseRelease is null ? null : Changes(repo, baseRelease, commit);
         var plan = new Plan(repo, directory, baseRelease?.Directory, changed, shared);
         plan.Walk(commit.Tree, string.Empty, directory, cancellationToken);
-        Run(mirrorPath, plan, delta: changed is not null, cancellationToken);
+        Run(mirrorPath, plan, cancellationToken);
         return changed is null
             ? ReleaseBuild.Full(plan.Written.Count + plan.Symlinks, null)
             : new ReleaseBuild(ReleaseBuildMode.Delta, plan.Written.Count + plan.Symlinks, plan.Linked.Count, null,
@@ -104,7 +104,21 @@ internal static class GitReleaseWriter
         return repo.Config.Any(e => e.Key.StartsWith("filter.", StringComparison.Ordinal)) ? "git config has filter drivers" : null;
     }
 
-    private static void Run(string mirrorPath, Plan plan, bool delta, CancellationToken cancellationToken)
+    private static void Run(string mirrorPath, Plan plan, CancellationToken cancellationToken)
+    {
+        try
+        {
+            RunParallel(mirrorPath, plan, cancellationToken);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            // The first worker's failure, as itself (a declined delta, an I/O error), not wrapped.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(
+                ex.InnerExceptions.FirstOrDefault(e => e is DeltaDeclinedException) ?? ex.InnerExceptions[0]).Throw();
+        }
+    }
+
+    private static void RunParallel(string mirrorPath, Plan plan, CancellationToken cancellationToken)
     {
         var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
         if (plan.Linked.Count > 0)
@@ -124,26 +138,25 @@ internal static class GitReleaseWriter
             () => new Repository(mirrorPath),
             (file, _, repo) =>
             {
-                WriteBlob(repo, file, delta);
+                WriteBlob(repo, file);
                 return repo;
             },
             repo => repo.Dispose());
     }
 
-    private static unsafe void WriteBlob(Repository repo, FileJob file, bool delta)
+    private static unsafe void WriteBlob(Repository repo, FileJob file)
     {
         var blob = repo.Lookup<Blob>(file.Blob) ?? throw new InvalidOperationException($"blob {file.Blob} of {file.RelativePath} is not in the mirror");
         using var content = blob.GetContentStream();
         if (content is UnmanagedMemoryStream raw)
         {
-            ReleaseFiles.WriteNewFile(file.Path, new ReadOnlySpan<byte>(raw.PositionPointer, checked((int)raw.Length)), file.Executable,
-                startWriteback: !delta, fsync: delta);
+            ReleaseFiles.WriteNewFile(file.Path, new ReadOnlySpan<byte>(raw.PositionPointer, checked((int)raw.Length)), file.Executable);
             return;
         }
 
         using var copy = new MemoryStream();
         content.CopyTo(copy);
-        ReleaseFiles.WriteNewFile(file.Path, copy.GetBuffer().AsSpan(0, (int)copy.Length), file.Executable, startWriteback: !delta, fsync: delta);
+        ReleaseFiles.WriteNewFile(file.Path, copy.GetBuffer().AsSpan(0, (int)copy.Length), file.Executable);
     }
 
     private static void Link(LinkJob link)

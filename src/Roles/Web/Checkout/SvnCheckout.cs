@@ -118,7 +118,6 @@ public sealed partial class SvnCheckout(AppConfig app, IProcessRunner processes,
                 written.Add(file);
             }
         });
-        ReleaseFiles.Fsync([.. written], cancellationToken);
         return new ReleaseBuild(ReleaseBuildMode.Delta, written.Count, delta.Linked, null, [.. written], delta.Directories);
     }
 

@@ -93,11 +93,11 @@ public static partial class ReleaseFiles
     public static bool IsReadOnly(UnixFileMode mode) => (mode & WriteBits) == 0;
 
     /// <summary>
-    /// Writes a new read-only file (it must not exist). With <paramref name="startWriteback"/> the kernel is asked to
-    /// start writing it to disk at once (<c>sync_file_range(2)</c>), so a later fsync or syncfs has less left to wait for.
-    /// With <paramref name="fsync"/> the file is made durable before this returns.
+    /// Writes a new read-only file (it must not exist), and asks the kernel to start writing it to disk at once
+    /// (<c>sync_file_range(2)</c>, which does not wait), so the fsync or syncfs that completes the release has less left
+    /// to wait for.
     /// </summary>
-    public static unsafe void WriteNewFile(string path, ReadOnlySpan<byte> content, bool executable, bool startWriteback, bool fsync)
+    public static unsafe void WriteNewFile(string path, ReadOnlySpan<byte> content, bool executable)
     {
         var fd = OpenCreate(path, OWronly | OCreat | OExcl | OCloexec, (int)(executable ? ReadOnlyExecutable : ReadOnly));
         if (fd < 0)
@@ -127,14 +127,7 @@ public static partial class ReleaseFiles
                 }
             }
 
-            if (fsync)
-            {
-                if (FsyncHandle(fd) != 0)
-                {
-                    throw Failure("fsync", path);
-                }
-            }
-            else if (startWriteback && content.Length > 0)
+            if (content.Length > 0)
             {
                 _ = SyncFileRange(fd, 0, 0, SfsWrite);
             }
@@ -148,6 +141,18 @@ public static partial class ReleaseFiles
     /// <summary>fsyncs each file and directory in <paramref name="paths"/>, a few at a time (the file system batches
     /// concurrent fsyncs into fewer journal commits).</summary>
     public static void Fsync(IReadOnlyList<string> paths, CancellationToken cancellationToken)
+    {
+        try
+        {
+            FsyncParallel(paths, cancellationToken);
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+    }
+
+    private static void FsyncParallel(IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
         Parallel.ForEach(paths, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, path =>
         {

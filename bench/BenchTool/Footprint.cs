@@ -35,7 +35,7 @@ public static class Footprint
             nodes.Add(role switch
             {
                 "web" => await WebAsync(stack, work, owned),
-                "lb" => await LbAsync(stack, work, owned),
+                "lb" => await LbAsync(stack, work, owned, options.GetValueOrDefault("lb-extra", string.Empty)),
                 "db" => await DbAsync(stack, work, binary, owned),
                 _ => throw new ArgumentException($"unknown role '{role}' (web, lb, db)"),
             });
@@ -79,10 +79,11 @@ public static class Footprint
                 node.CpuPct = (ProcFs.CpuMs(node.Agent!.Pid) - node.CpuBefore) / window * 100;
                 node.RssEnd = ProcFs.RssMb(node.Agent.Pid);
                 node.Threads = Threads(node.Agent.Pid);
+                node.Gc = await GcAsync(node);
                 Log($"{node.Role}: ready {Statistics.Median(node.ReadyMs):0} ms (runs {string.Join(", ", node.ReadyMs.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}); "
                     + $"RSS ready {node.RssReady:0.0} MB, after {idleSeconds} s idle {node.RssIdle:0.0} MB, after the CPU window {node.RssEnd:0.0} MB "
                     + $"(samples {string.Join(" ", samples[node.Role].Select(s => s.ToString("0.0", CultureInfo.InvariantCulture)))}); "
-                    + $"CPU {node.CpuPct:0.000} % of a core; {node.Threads} threads; {Smaps(node.Agent.Pid)}");
+                    + $"CPU {node.CpuPct:0.000} % of a core; {node.Threads} threads; {Smaps(node.Agent.Pid)}; {node.Gc}");
             }
 
             Log($"load during the windows: {string.Join(" | ", load)}");
@@ -192,7 +193,9 @@ public static class Footprint
         return new Node("web", "web", address, userData);
     }
 
-    private static async Task<Node> LbAsync(BenchStack stack, string work, Owned owned)
+    /// <param name="extra">More keys for the <c>lb:</c> section, as one YAML line (<c>--lb-extra</c>, for experiments:
+    /// e.g. <c>"failover: {enabled: false}"</c> to see what the failover loop costs).</param>
+    private static async Task<Node> LbAsync(BenchStack stack, string work, Owned owned, string extra)
     {
         var dir = Directory.CreateDirectory(Path.Combine(work, "lb")).FullName;
         var bind = owned.Add(await BindServer.StartAsync());
@@ -215,6 +218,7 @@ public static class Footprint
               backends:
                 - app: shop
                   check: {path: /healthz}
+              {{extra}}
             """);
         return new Node("lb", "lb", address, userData);
     }
@@ -246,6 +250,17 @@ public static class Footprint
               postgresql: {data_dir: {{postgres.DataDir}}, port: {{postgres.Port}}, os_user: postgres}
             """);
         return new Node("db", "db", address, userData);
+    }
+
+    /// <summary>The agent's own view of its heap, from /metrics (nodeagent_gc_*).</summary>
+    private static async Task<string> GcAsync(Node node)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+        var text = await http.GetStringAsync(new Uri($"http://{node.Address}:{StatusEndpoint.Port}/metrics"));
+        string Value(string name) => text.Split('\n').FirstOrDefault(l => l.StartsWith(name + " ", StringComparison.Ordinal))?.Split(' ')[1] ?? "?";
+        string Mb(string name) => double.TryParse(Value(name), CultureInfo.InvariantCulture, out var v) ? (v / 1048576).ToString("0.0", CultureInfo.InvariantCulture) : "?";
+        var collections = text.Split('\n').Where(l => l.StartsWith("nodeagent_gc_collections{", StringComparison.Ordinal)).Select(l => l.Split(' ')[1]);
+        return $"GC heap {Mb("nodeagent_gc_heap_bytes")} MB, committed {Mb("nodeagent_gc_committed_bytes")} MB, collections {string.Join('/', collections)}";
     }
 
     private static int Threads(int pid)
@@ -299,6 +314,8 @@ public static class Footprint
         public double CpuPct { get; set; }
 
         public int Threads { get; set; }
+
+        public string Gc { get; set; } = string.Empty;
     }
 
     /// <summary>The servers the bench started for the roles (BIND, PostgreSQL), stopped at the end.</summary>

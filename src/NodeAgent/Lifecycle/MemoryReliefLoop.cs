@@ -16,7 +16,7 @@ namespace NodeAgent.Lifecycle;
 public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryReliefLoop> logger) : AgentLoop(time, logger)
 {
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(10);
-    public const long BurstBytes = 16L * 1024 * 1024;
+    public const long BurstBytes = 4L * 1024 * 1024;
     public const long QuietBytes = 1024L * 1024;
 
     private long _atLastRound = GC.GetTotalAllocatedBytes();

@@ -71,6 +71,11 @@ def rows(name):
   elif name == "failover" then
     [row("active lb killed → lb.<zone> answers the peer (median)"; (.failover_ms | ms); "check interval \(.interval_ms | ms)";
          .failover_ms / .interval_ms; "≤ 3 intervals = \((3 * .interval_ms) | ms)"; .failover_ms <= 3 * .interval_ms)]
+  elif name == "scale-in" then
+    [row("failed requests through web and lb scale-in"; "\(.failed)"; "—"; null; "0"; .failed == 0),
+     row("active lb scale-in → lb.<zone> answers the standby"; (.lb_handover_ms | ms); "kill -9 + failure detection (in the bench log)";
+         null; "≤ 2000 ms"; .lb_handover_ms <= 2000),
+     row("web scale-in: notice seen → CONTINUE (median)"; (.web_drain_ms | ms); "—"; null; "none"; null)]
   elif name == "backup" then
     [row("base backup time (agent / pgBackRest)"; "\(.backup_ratio | r(3))"; "pgBackRest 2.45, same run"; .backup_ratio; "≤ 1.0"; .backup_ratio <= 1.0),
      row("restore time (agent / pgBackRest)"; "\(.restore_ratio | r(3))"; "pgBackRest 2.45, same run"; .restore_ratio; "≤ 1.0"; .restore_ratio <= 1.0),

@@ -23,6 +23,7 @@ declare -A QUICK_ARGS=(
   [failover]="5"
   [fleet-fanout]="--runs=1"
   [membership]="5"
+  [scale-in]="--web=1"
   [scale]="--agents=10 --idle-seconds=60 --runs=2"
   [swap-under-load]="--deploys=20"
 )

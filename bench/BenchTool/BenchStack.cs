@@ -52,6 +52,7 @@ public sealed class BenchStack : IAsyncDisposable
         .AddMessageQueue(Aws())
         .AddRegistryClient(new RegistrySection())
         .AddMessagePublishing(new QueueSection())
+        .AddSingleton(TestKeys.Signer())
         .AddSingleton<DeployPublisher>()
         .AddSingleton<DeploymentStatusStore>()
         .BuildServiceProvider();
@@ -71,6 +72,7 @@ public sealed class BenchStack : IAsyncDisposable
             Queue = queue,
         }.Write(Path.Combine(dir, nodeId + ".yaml"), $$"""
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: "{{Path.Combine(dir, nodeId, "srv")}}"
               min_free_space: 10MB
             {{extraWeb}}

@@ -158,6 +158,7 @@ public static class JoinBench
     private static string WebUserData(LocalStack stack, string bucket, string cluster, TempDir dir, string name, NginxServer nginx)
         => Header(stack, bucket, cluster, dir, "web", name, nginx.Address).Write(dir.Combine(name + ".yaml"), $$"""
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: {{dir.Combine(name, "srv")}}
               port: {{nginx.Port}}
               health: {path: /healthz, interval: 200ms, timeout: 150ms, rise: 2, fall: 2}

@@ -55,6 +55,9 @@ public sealed partial class AgentProcess : IAsyncDisposable
             start.Environment[k] = v;
         }
 
+        // Every test cluster trusts the test publish key: `nodeagent deploy` signs with it unless a test says otherwise.
+        start.Environment["NODEAGENT_PUBLISH_KEY"] = TestKeys.PrivateKeyFile;
+
         foreach (var (k, v) in options.Environment ?? new Dictionary<string, string>())
         {
             start.Environment[k] = v;
@@ -65,9 +68,9 @@ public sealed partial class AgentProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the agent to completion and returns its exit code; fails the test if it overruns.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, TimeSpan timeout)
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var agent = Start(args);
+        await using var agent = Start(args, environment is null ? null : AgentStartOptions.Default with { Environment = environment });
         var exited = await agent.WaitForExitAsync(timeout);
         Assert.True(exited, $"nodeagent {string.Join(' ', args)} did not exit within {timeout}:\n{agent.StandardOutput}\n{agent.StandardError}");
         return (agent.ExitCode, agent.StandardOutput, agent.StandardError);

@@ -9,7 +9,7 @@ namespace NodeAgent.Testing;
 /// </summary>
 public sealed class ConditionalStore : IObjectStore
 {
-    private readonly ConcurrentDictionary<string, (byte[] Content, string ETag)> _objects = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (byte[] Content, string ETag, IReadOnlyDictionary<string, string> Metadata)> _objects = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private int _preconditionFailures;
 
@@ -19,6 +19,13 @@ public sealed class ConditionalStore : IObjectStore
     {
         await Jitter();
         return _objects.TryGetValue(key, out var o) ? new StoredObject(o.Content, Info(key, o)) : null;
+    }
+
+    /// <summary>Bounded like S3: an oversized object is refused without being handed out.</summary>
+    public async Task<StoredObject?> GetAsync(string key, long maxBytes, CancellationToken cancellationToken)
+    {
+        var stored = await GetAsync(key, cancellationToken);
+        return stored is not null && stored.Content.Length > maxBytes ? throw new ObjectTooLargeException(key, stored.Content.Length, maxBytes) : stored;
     }
 
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
@@ -42,7 +49,7 @@ public sealed class ConditionalStore : IObjectStore
                 throw new PreconditionFailedException(key);
             }
 
-            var next = (content.ToArray(), Guid.NewGuid().ToString("N"));
+            var next = (content.ToArray(), Guid.NewGuid().ToString("N"), options?.Metadata ?? ObjectInfo.NoMetadata);
             _objects[key] = next;
             return Info(key, next);
         }
@@ -87,8 +94,8 @@ public sealed class ConditionalStore : IObjectStore
     public Task<IMultipartUpload> StartMultipartUploadAsync(string key, PutOptions? options, CancellationToken cancellationToken)
         => throw new NotSupportedException();
 
-    private static ObjectInfo Info(string key, (byte[] Content, string ETag) o)
-        => new(key, o.Content.Length, o.ETag, DateTimeOffset.UtcNow, ObjectInfo.NoMetadata);
+    private static ObjectInfo Info(string key, (byte[] Content, string ETag, IReadOnlyDictionary<string, string> Metadata) o)
+        => new(key, o.Content.Length, o.ETag, DateTimeOffset.UtcNow, o.Metadata);
 
     private static Task Jitter() => Task.Delay(Random.Shared.Next(0, 3));
 }

@@ -76,6 +76,7 @@ public sealed class DeployNode : IAsyncDisposable
             {{stack.AwsYaml(bucket)}}
             queue: {{queue}}
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: {{dir.Combine(nodeId, "srv")}}
               poll_interval: 1s
               min_free_space: 1MB
@@ -106,6 +107,7 @@ public sealed class DeployNode : IAsyncDisposable
             .AddSingleton<NodeQueue>()
             .AddSingleton<NodeStatusBoard>()
             .AddSingleton<NodeRegistration>()
+            .AddSingleton(TestKeys.Signer())
             .AddSingleton<DeployPublisher>();
         var webSection = config.Section<WebSection>();
         collection.AddSingleton(webSection);

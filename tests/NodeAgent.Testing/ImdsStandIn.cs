@@ -9,7 +9,9 @@ namespace NodeAgent.Testing;
 
 /// <summary>
 /// A small loopback stand-in for the EC2 instance metadata service, IMDSv2 only: PUT /latest/api/token issues session
-/// tokens; GETs without a valid token get 401. Tests can expire tokens, slow every answer, or drop metadata.
+/// tokens; GETs without a valid token get 401. Tests can expire tokens, slow every answer, or drop metadata. Like
+/// amazon-ec2-metadata-mock, a test can flip the Auto Scaling target lifecycle state, post a spot interruption or a
+/// rebalance recommendation, and set instance tags; the stand-in remembers when each value was first served.
 /// </summary>
 public sealed class ImdsStandIn : IAsyncDisposable
 {
@@ -33,6 +35,34 @@ public sealed class ImdsStandIn : IAsyncDisposable
     public string AvailabilityZone { get; set; } = "us-east-1a";
 
     public byte[]? UserData { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary><c>autoscaling/target-lifecycle-state</c> (<c>InService</c>, <c>Terminated</c>…); null: 404, not in a group.</summary>
+    public string? TargetLifecycleState { get; set; }
+
+    /// <summary><c>spot/instance-action</c> as JSON; null: 404, no interruption.</summary>
+    public string? SpotInstanceAction { get; set; }
+
+    /// <summary><c>events/recommendations/rebalance</c> as JSON; null: 404.</summary>
+    public string? RebalanceRecommendation { get; set; }
+
+    /// <summary>Instance tags; served under <c>tags/instance/</c> only while <see cref="TagsEnabled"/>.</summary>
+    public ConcurrentDictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
+
+    public bool TagsEnabled { get; set; } = true;
+
+    /// <summary>Posts a spot interruption notice for <paramref name="at"/> (EC2 gives two minutes).</summary>
+    public void PostSpotInterruption(DateTimeOffset at, string action = "terminate")
+        => SpotInstanceAction = $"{{\"action\": \"{action}\", \"time\": \"{at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"}}";
+
+    public void PostRebalanceRecommendation(DateTimeOffset at)
+        => RebalanceRecommendation = $"{{\"noticeTime\": \"{at.UtcDateTime:yyyy-MM-dd'T'HH:mm:ss'Z'}\"}}";
+
+    /// <summary>When <paramref name="path"/> (e.g. <c>/latest/meta-data/autoscaling/target-lifecycle-state</c>) was first answered with <paramref name="value"/>.</summary>
+    public DateTimeOffset? FirstServed(string path, string value) => _served.TryGetValue($"{path}={value}", out var at) ? at : null;
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _served = new(StringComparer.Ordinal);
 
     /// <summary>Applied before every answer, to simulate a slow or hung service.</summary>
     public TimeSpan Delay { get; set; }
@@ -91,15 +121,27 @@ public sealed class ImdsStandIn : IAsyncDisposable
             return;
         }
 
-        byte[]? body = path switch
+        const string tagPrefix = "/latest/meta-data/tags/instance/";
+        var text = path switch
         {
-            "/latest/meta-data/instance-id" => Text(InstanceId),
-            "/latest/meta-data/local-ipv4" => Text(LocalIpv4),
-            "/latest/meta-data/public-ipv4" => Text(PublicIpv4),
-            "/latest/meta-data/placement/availability-zone" => Text(AvailabilityZone),
-            "/latest/user-data" => UserData,
+            "/latest/meta-data/instance-id" => InstanceId,
+            "/latest/meta-data/local-ipv4" => LocalIpv4,
+            "/latest/meta-data/public-ipv4" => PublicIpv4,
+            "/latest/meta-data/placement/availability-zone" => AvailabilityZone,
+            "/latest/meta-data/placement/region" => Region,
+            "/latest/meta-data/autoscaling/target-lifecycle-state" => TargetLifecycleState,
+            "/latest/meta-data/spot/instance-action" => SpotInstanceAction,
+            "/latest/meta-data/events/recommendations/rebalance" => RebalanceRecommendation,
+            "/latest/meta-data/tags/instance" when TagsEnabled => string.Join('\n', Tags.Keys.Order(StringComparer.Ordinal)),
+            _ when TagsEnabled && path.StartsWith(tagPrefix, StringComparison.Ordinal) => Tags.GetValueOrDefault(Uri.UnescapeDataString(path[tagPrefix.Length..])),
             _ => null,
         };
+        if (text is not null)
+        {
+            _served.TryAdd($"{path}={text}", DateTimeOffset.UtcNow);
+        }
+
+        var body = path == "/latest/user-data" ? UserData : Text(text);
         if (body is null)
         {
             context.Response.StatusCode = 404;

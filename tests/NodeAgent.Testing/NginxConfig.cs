@@ -15,8 +15,10 @@ public static class NginxConfig
     /// <param name="connections">Connections per worker.</param>
     /// <param name="keepaliveRequests">Requests per keep-alive connection, when not nginx's default (a load client
     /// that should never have to reconnect).</param>
+    /// <param name="slowPrefix">When given, files under this path are sent at 64 KB/s (a long request in flight, to
+    /// see a drain wait for it).</param>
     public static string Write(string dir, IPAddress address, int port, string currentPath, string? nodeId = null,
-        int workers = 1, int connections = 256, int? keepaliveRequests = null)
+        int workers = 1, int connections = 256, int? keepaliveRequests = null, string? slowPrefix = null)
     {
         var headers = nodeId is null
             ? "add_header Cache-Control no-store;"
@@ -42,7 +44,7 @@ public static class NginxConfig
               server {
                 listen {{address}}:{{port}};
                 root {{currentPath}};
-                location / { {{headers}} }
+                location / { {{headers}} }{{(slowPrefix is null ? string.Empty : $"\n    location {slowPrefix} {{ {headers} limit_rate 64k; }}")}}
               }
             }
             """);

@@ -31,6 +31,9 @@ public sealed record NodeUserData
     /// <summary>The <c>dns:</c> block (<see cref="BindServer.DnsYaml"/>), when the node registers in DNS.</summary>
     public string? Dns { get; init; }
 
+    /// <summary>The <c>lifecycle:</c> section as a YAML flow mapping, when the node takes part in its instance's lifecycle.</summary>
+    public string? Lifecycle { get; init; }
+
     public string Header
     {
         get
@@ -52,6 +55,11 @@ public sealed record NodeUserData
             if (Dns is not null)
             {
                 lines.Add(Dns);
+            }
+
+            if (Lifecycle is not null)
+            {
+                lines.Add($"lifecycle: {Lifecycle}");
             }
 
             return string.Join('\n', lines);

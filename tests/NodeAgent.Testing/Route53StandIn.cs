@@ -16,7 +16,7 @@ namespace NodeAgent.Testing;
 /// A small loopback stand-in for the Route 53 REST API (2013-04-01): one hosted zone held in memory,
 /// <c>ListResourceRecordSets</c> and <c>ChangeResourceRecordSets</c> with Route 53's batch semantics (all or nothing;
 /// CREATE fails when the set exists, DELETE unless name, type, TTL and values match). Every request must be signed
-/// with SigV4 for service route53 in us-east-1; the stand-in recomputes the signature with its own implementation and
+/// with SigV4 for service route53 in us-east-1; the stand-in recomputes the signature with its own implementation (<see cref="SigV4Verifier"/>) and
 /// answers 403 SignatureDoesNotMatch when it differs. Requests whose shape is wrong get 400 with what was wrong, and
 /// are listed in <see cref="ShapeErrors"/>. Tests can make the next calls fail with a given error code.
 /// </summary>
@@ -96,7 +96,7 @@ public sealed partial class Route53StandIn : IAsyncDisposable
             request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body);
         Requests.Enqueue(recorded);
 
-        if (VerifySignature(recorded, Encoding.UTF8.GetBytes(body)) is { } signatureProblem)
+        if (SigV4Verifier.Verify(recorded, Encoding.UTF8.GetBytes(body), AccessKey, SecretKey, "us-east-1", "route53") is { } signatureProblem)
         {
             await ErrorAsync(context, HttpStatusCode.Forbidden, "SignatureDoesNotMatch", signatureProblem);
             return;
@@ -283,63 +283,6 @@ public sealed partial class Route53StandIn : IAsyncDisposable
         }
     }
 
-    /// <summary>An independent SigV4 check: canonical request, string to sign, derived key, signature. Null when it verifies.</summary>
-    private static string? VerifySignature(RecordedRequest request, byte[] body)
-    {
-        if (!request.Headers.TryGetValue("authorization", out var authorization))
-        {
-            return "no Authorization header";
-        }
-
-        var match = Authorization().Match(authorization);
-        if (!match.Success)
-        {
-            return $"Authorization is not AWS4-HMAC-SHA256: {authorization}";
-        }
-
-        var (accessKey, date, region, service, signedHeaders, signature) =
-            (match.Groups["key"].Value, match.Groups["date"].Value, match.Groups["region"].Value, match.Groups["service"].Value, match.Groups["headers"].Value, match.Groups["sig"].Value);
-        if (accessKey != AccessKey || region != "us-east-1" || service != "route53")
-        {
-            return $"credential scope {accessKey}/{region}/{service} is not {AccessKey}/us-east-1/route53";
-        }
-
-        if (!request.Headers.TryGetValue("x-amz-date", out var amzDate) || !amzDate.StartsWith(date, StringComparison.Ordinal))
-        {
-            return "X-Amz-Date is missing or does not match the credential date";
-        }
-
-        var payloadHash = Convert.ToHexStringLower(SHA256.HashData(body));
-        if (request.Headers.GetValueOrDefault("x-amz-content-sha256") != payloadHash)
-        {
-            return "X-Amz-Content-SHA256 does not match the body";
-        }
-
-        var names = signedHeaders.Split(';');
-        if (!names.Contains("host") || !names.Contains("x-amz-date"))
-        {
-            return "host and x-amz-date must be signed";
-        }
-
-        var query = string.Join('&', request.Query.TrimStart('?').Split('&', StringSplitOptions.RemoveEmptyEntries)
-            .Select(p => p.Split('=', 2))
-            .Select(p => (Uri.EscapeDataString(Uri.UnescapeDataString(p[0])), Uri.EscapeDataString(Uri.UnescapeDataString(p.Length > 1 ? p[1] : string.Empty))))
-            .OrderBy(p => p.Item1, StringComparer.Ordinal)
-            .Select(p => $"{p.Item1}={p.Item2}"));
-        var canonical = $"{request.Method}\n{request.Path}\n{query}\n"
-            + string.Concat(names.Select(n => $"{n}:{request.Headers.GetValueOrDefault(n)?.Trim()}\n"))
-            + $"\n{signedHeaders}\n{payloadHash}";
-        var toSign = $"AWS4-HMAC-SHA256\n{amzDate}\n{date}/{region}/{service}/aws4_request\n{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(canonical)))}";
-        var key = Encoding.UTF8.GetBytes("AWS4" + SecretKey);
-        foreach (var part in new[] { date, region, service, "aws4_request" })
-        {
-            key = HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(part));
-        }
-
-        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(toSign)));
-        return expected == signature ? null : $"signature does not match; canonical request was:\n{canonical}";
-    }
-
     private async Task ShapeAsync(HttpContext context, string problem)
     {
         ShapeErrors.Enqueue(problem);
@@ -367,9 +310,6 @@ public sealed partial class Route53StandIn : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
     }
-
-    [GeneratedRegex(@"^AWS4-HMAC-SHA256 Credential=(?<key>[^/]+)/(?<date>\d{8})/(?<region>[^/]+)/(?<service>[^/]+)/aws4_request, SignedHeaders=(?<headers>[a-z0-9;-]+), Signature=(?<sig>[0-9a-f]{64})$")]
-    private static partial Regex Authorization();
 
     [GeneratedRegex("^(\"([^\"\\\\]|\\\\.)*\"\\s*)+$")]
     private static partial Regex TxtValue();

@@ -18,6 +18,7 @@ public static class UserDataFiles
             Aws = stack.AwsYaml(bucket),
         }.Write(dir.Combine($"{nodeId}.yaml"), $$"""
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: {{dir.Combine(nodeId, "srv")}}
               apps:
                 - name: shop

@@ -7,7 +7,7 @@ using NodeAgent.Configuration;
 namespace NodeAgent.Aws;
 
 /// <summary>
-/// Builds the S3 and SQS clients from <c>aws:</c>. Explicit endpoints and credentials when configured (S3/SQS-compatible
+/// Builds the S3 and SQS clients from <c>aws:</c> (each recorded in <see cref="AwsCallLog"/> when that is on). Explicit endpoints and credentials when configured (S3/SQS-compatible
 /// servers, the local stack); otherwise the SDK's default credential chain and the region's endpoints.
 /// </summary>
 public static class AwsClientFactory
@@ -24,7 +24,9 @@ public static class AwsClientFactory
         };
         Configure(config, aws, aws.S3Endpoint);
         var credentials = Credentials(aws);
-        return credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+        var client = credentials is null ? new AmazonS3Client(config) : new AmazonS3Client(credentials, config);
+        AwsCallLog.Process?.Attach(client, aws.Region);
+        return client;
     }
 
     /// <summary>An SQS client whose timeout leaves room for a 20 s long poll on top of the ordinary request timeout.</summary>
@@ -37,7 +39,9 @@ public static class AwsClientFactory
         };
         Configure(config, aws, aws.SqsEndpoint);
         var credentials = Credentials(aws);
-        return credentials is null ? new AmazonSQSClient(config) : new AmazonSQSClient(credentials, config);
+        var client = credentials is null ? new AmazonSQSClient(config) : new AmazonSQSClient(credentials, config);
+        AwsCallLog.Process?.Attach(client, aws.Region);
+        return client;
     }
 
     private static void Configure(ClientConfig config, AwsSection aws, Uri? endpoint)
@@ -52,6 +56,13 @@ public static class AwsClientFactory
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(aws.Region);
         }
     }
+
+    /// <summary>
+    /// Credentials for the clients that sign their own requests (Route 53, Auto Scaling): <c>aws.credentials</c>, else
+    /// the SDK's default chain (environment, profile, the instance profile), resolved when first needed.
+    /// </summary>
+    public static AWSCredentials ResolveCredentials(AwsSection aws)
+        => Credentials(aws) ?? new Amazon.Runtime.Credentials.DefaultAWSCredentialsIdentityResolver().ResolveIdentity(null!);
 
     /// <summary>Static credentials when configured; null means the SDK's default chain.</summary>
     public static AWSCredentials? Credentials(AwsSection aws)

@@ -11,17 +11,7 @@ public sealed class AgentBootstrapper(IUserDataSource source, IReadOnlyCollectio
     public async Task<BootstrapResult> LoadAsync(CancellationToken cancellationToken)
     {
         var raw = await source.FetchAsync(cancellationToken);
-        string text;
-        try
-        {
-            text = UserDataDecoder.Decode(raw.Bytes);
-        }
-        catch (UserDataFormatException ex)
-        {
-            throw new ConfigException(raw.Source, [new ConfigError(string.Empty, ex.Message)]);
-        }
-
-        var config = AgentConfigReader.Read(text, raw.Source, knownRoles);
+        var config = UserDataReader.Read(raw, knownRoles);
         return new BootstrapResult(config, ResolveIdentity(config, raw));
     }
 

@@ -1,3 +1,5 @@
+using NodeAgent.Configuration;
+
 namespace NodeAgent.Bootstrap;
 
 /// <summary>Reads user-data from a file (<c>--user-data PATH</c> or <c>NODEAGENT_USER_DATA</c>).</summary>
@@ -18,9 +20,11 @@ public sealed class FileUserDataSource(string path) : IUserDataSource
                 throw new UserDataUnavailableException($"user-data file {Path} does not exist");
             }
 
-            if (info.Length > UserDataDecoder.MaxDecodedBytes)
+            if (info.Length > UserDataDecoder.MaxRawBytes)
             {
-                throw new UserDataUnavailableException($"user-data file {Path} is {info.Length} bytes; at most {UserDataDecoder.MaxDecodedBytes} are accepted");
+                // The file is there and readable: it is invalid user-data (exit 3), not missing user-data (exit 4).
+                throw new ConfigException(Description, [new ConfigError(string.Empty,
+                    $"the file is {info.Length} bytes; user-data may be at most {UserDataDecoder.MaxRawBytes} bytes as stored and {UserDataDecoder.MaxDecodedBytes} bytes decoded")]);
             }
 
             bytes = await File.ReadAllBytesAsync(Path, cancellationToken);

@@ -24,5 +24,5 @@ public sealed class ImdsUserDataSource(ImdsClient client, Uri endpoint) : IUserD
     }
 
     private static IPAddress? ParseAddress(string? text)
-        => text is not null && IPAddress.TryParse(text.Trim(), out var address) ? address : null;
+        => Configuration.Addresses.TryParse(text?.Trim(), out var address) ? address : null;
 }

@@ -18,17 +18,7 @@ public static class ConfigOnlyLoader
         try
         {
             var raw = await UserDataSources.Resolve(parse, context, loggers).FetchAsync(cancellationToken);
-            string text;
-            try
-            {
-                text = UserDataDecoder.Decode(raw.Bytes);
-            }
-            catch (UserDataFormatException ex)
-            {
-                throw new ConfigException(raw.Source, [new ConfigError(string.Empty, ex.Message)]);
-            }
-
-            return (AgentConfigReader.Read(text, raw.Source, context.Roles.SectionReaders), ExitCode.Ok);
+            return (UserDataReader.Read(raw, context.Roles.SectionReaders), ExitCode.Ok);
         }
         catch (ConfigException ex)
         {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
 using NodeAgent.Hosting;
+using NodeAgent.Instance;
 
 namespace NodeAgent.Cli;
 
@@ -27,8 +28,11 @@ public static class RunCommand
 
     private static async Task<int> RunAsync(ParseResult parse, CliContext context, CancellationToken cancellationToken)
     {
+        var (imds, fromMetadata) = UserDataSources.Metadata(parse, context);
         var options = new AgentRunOptions
         {
+            Imds = imds,
+            UserDataFromMetadata = fromMetadata,
             Once = parse.GetValue(Once),
             LogFormat = parse.GetValue(GlobalOptions.LogFormatOption),
             LogLevel = parse.GetValue(GlobalOptions.LogLevelOption),
@@ -39,6 +43,11 @@ public static class RunCommand
         if (boot is null)
         {
             await context.Error.WriteLineAsync("nodeagent run: refusing to start.");
+            if (fromMetadata)
+            {
+                await LaunchFailure.ReportAsync(null, null, imds, context.GetEnvironment, code == ExitCode.InvalidConfig ? "invalid user-data" : "no user-data", loggers, cancellationToken);
+            }
+
             return (int)code;
         }
 
@@ -53,6 +62,11 @@ public static class RunCommand
         catch (StartupFailedException ex)
         {
             await context.Error.WriteLineAsync($"nodeagent run: {ex.Message}");
+            if (boot.Config.Lifecycle.Enabled ?? fromMetadata)
+            {
+                await LaunchFailure.ReportAsync(boot.Config, boot.Identity, imds, context.GetEnvironment, ex.Message, loggers, cancellationToken);
+            }
+
             return (int)ExitCode.StartupFailed;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

@@ -11,6 +11,22 @@ public static class UserDataSources
     public const string FileVariable = "NODEAGENT_USER_DATA";
     public const string ImdsVariable = "NODEAGENT_IMDS_ENDPOINT";
 
+    /// <summary>
+    /// Instance metadata for the lifecycle watcher: the endpoint given (<c>--imds-endpoint</c>, the variable) or the
+    /// default; and whether the user-data itself comes from it (no file named), which turns the watcher on by default.
+    /// </summary>
+    public static (ImdsOptions Options, bool UserDataFromMetadata) Metadata(ParseResult parse, CliContext context)
+    {
+        var file = parse.GetValue(GlobalOptions.UserData) ?? context.GetEnvironment(FileVariable);
+        var endpoint = parse.GetValue(GlobalOptions.ImdsEndpoint);
+        if (endpoint is null && context.GetEnvironment(ImdsVariable) is { Length: > 0 } fromEnv && Uri.TryCreate(fromEnv, UriKind.Absolute, out var parsed))
+        {
+            endpoint = parsed;
+        }
+
+        return (new ImdsOptions { Endpoint = endpoint ?? ImdsOptions.DefaultEndpoint }, string.IsNullOrEmpty(file));
+    }
+
     public static IUserDataSource Resolve(ParseResult parse, CliContext context, ILoggerFactory loggers)
     {
         var file = parse.GetValue(GlobalOptions.UserData) ?? context.GetEnvironment(FileVariable);

@@ -18,17 +18,7 @@ public static class ValidateCommand
             try
             {
                 var raw = await new FileUserDataSource(path.FullName).FetchAsync(ct);
-                string text;
-                try
-                {
-                    text = UserDataDecoder.Decode(raw.Bytes);
-                }
-                catch (UserDataFormatException ex)
-                {
-                    throw new ConfigException(raw.Source, [new ConfigError(string.Empty, ex.Message)]);
-                }
-
-                var config = AgentConfigReader.Read(text, raw.Source, context.Roles.SectionReaders);
+                var config = UserDataReader.Read(raw, context.Roles.SectionReaders);
                 await context.Out.WriteLineAsync($"{path.FullName}: valid (role {config.Role}, cluster {config.Cluster})");
                 return (int)ExitCode.Ok;
             }

@@ -27,6 +27,8 @@ public sealed record AgentConfig
 
     public DnsSection? Dns { get; init; }
 
+    public LifecycleSection Lifecycle { get; init; } = new();
+
     /// <summary>The section named after <see cref="Role"/>, as the role plug-in read it.</summary>
     public IRoleSection? RoleSection { get; init; }
 

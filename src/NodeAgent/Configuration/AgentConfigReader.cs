@@ -16,13 +16,13 @@ public static class AgentConfigReader
         var root = UserDataDocument.Parse(text, errors);
         if (root is null || errors.Count > 0)
         {
-            throw new ConfigException(source, errors.Items);
+            throw errors.ToException(source);
         }
 
         var config = Read(root, errors, knownRoles);
         if (errors.Count > 0 || config is null)
         {
-            throw new ConfigException(source, errors.Items);
+            throw errors.ToException(source);
         }
 
         return config;
@@ -46,6 +46,7 @@ public static class AgentConfigReader
         var registry = r.Section("registry", RegistrySection.Read) ?? new RegistrySection();
         var queue = r.Section("queue", QueueSection.Read) ?? new QueueSection();
         var dns = r.Section("dns", DnsSection.Read);
+        var lifecycle = r.Section("lifecycle", LifecycleSection.Read) ?? new LifecycleSection();
         IRoleSection? roleSection = null;
         foreach (var plugin in knownRoles)
         {
@@ -86,6 +87,7 @@ public static class AgentConfigReader
             Registry = registry,
             Queue = queue,
             Dns = dns,
+            Lifecycle = lifecycle,
             RoleSection = roleSection,
         };
     }

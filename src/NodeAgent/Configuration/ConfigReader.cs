@@ -63,7 +63,13 @@ public sealed class ConfigReader
             return fallback;
         }
 
-        if (pattern is not null && !pattern.IsMatch(value))
+        if (SafeText.Problem(value) is { } problem)
+        {
+            Error(key, problem);
+            return fallback;
+        }
+
+        if (pattern is not null && !Names.IsWholeMatch(pattern, value))
         {
             Error(key, $"expected {patternHint ?? "a value matching " + pattern}, got '{Truncate(value)}'");
             return fallback;
@@ -83,7 +89,7 @@ public sealed class ConfigReader
             return null;
         }
 
-        if (!int.TryParse(scalar.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        if (!int.TryParse(scalar.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
         {
             Error(key, $"expected an integer, got '{Truncate(scalar.Value)}'");
             return null;
@@ -218,9 +224,9 @@ public sealed class ConfigReader
             return null;
         }
 
-        if (!IPAddress.TryParse(text, out var address))
+        if (!Addresses.TryParse(text, out var address))
         {
-            Error(key, $"expected an IPv4 or IPv6 address, got '{Truncate(text)}'");
+            Error(key, $"expected {Addresses.AddressHint}, got '{Truncate(text)}'");
             return null;
         }
 
@@ -236,9 +242,9 @@ public sealed class ConfigReader
             return fallback;
         }
 
-        if (!IPEndPoint.TryParse(text, out var endpoint) || endpoint.Port == 0 || !text.Contains(':'))
+        if (!Addresses.TryParseEndPoint(text, out var endpoint))
         {
-            Error(key, $"expected address:port such as 127.0.0.1:9780, got '{Truncate(text)}'");
+            Error(key, $"expected {Addresses.EndPointHint}, got '{Truncate(text)}'");
             return fallback;
         }
 
@@ -289,6 +295,12 @@ public sealed class ConfigReader
                 return null;
             }
 
+            if (SafeText.Problem(scalar.Value) is { } problem)
+            {
+                Error(key, problem);
+                return null;
+            }
+
             return SecretValue.Literal(scalar.Value);
         }
 
@@ -296,7 +308,7 @@ public sealed class ConfigReader
         {
             var reader = new ConfigReader(mapping, PathOf(key), _errors);
             var file = reader.AbsolutePath("file");
-            var env = reader.String("env", pattern: EnvName, patternHint: "an environment variable name");
+            var env = reader.String("env", pattern: Names.EnvName(), patternHint: Names.EnvNameHint);
             reader.Finish();
             if ((file is null) == (env is null))
             {
@@ -376,8 +388,10 @@ public sealed class ConfigReader
         return result;
     }
 
+    /// <summary>A list of non-empty strings. <paramref name="allowNewlines"/>: newlines and tabs are allowed (the
+    /// arguments of a command the operator wrote, such as a script for <c>sh -c</c>); other control characters never are.</summary>
     public IReadOnlyList<string> StringList(string key, bool required = false, int max = 1000,
-        Regex? pattern = null, string? patternHint = null)
+        Regex? pattern = null, string? patternHint = null, bool allowNewlines = false)
     {
         var items = Sequence(key, required, max);
         var result = new List<string>();
@@ -390,7 +404,19 @@ public sealed class ConfigReader
                 continue;
             }
 
-            if (pattern is not null && !pattern.IsMatch(value))
+            if (value.Length > 65536)
+            {
+                _errors.Add(path, $"is {value.Length} characters long; at most 65536 are allowed");
+                continue;
+            }
+
+            if (SafeText.Problem(value, allowNewlines) is { } problem)
+            {
+                _errors.Add(path, problem);
+                continue;
+            }
+
+            if (pattern is not null && !Names.IsWholeMatch(pattern, value))
             {
                 _errors.Add(path, $"expected {patternHint ?? "a value matching " + pattern}, got '{Truncate(value)}'");
                 continue;
@@ -416,7 +442,7 @@ public sealed class ConfigReader
         {
             var name = (k as YamlScalarNode)?.Value ?? string.Empty;
             section._known.Add(name);
-            if (keyPattern is not null && !keyPattern.IsMatch(name))
+            if (keyPattern is not null && !Names.IsWholeMatch(keyPattern, name))
             {
                 section.Error(name, $"expected {keyHint ?? "a key matching " + keyPattern}");
                 continue;
@@ -425,6 +451,12 @@ public sealed class ConfigReader
             if (v is not YamlScalarNode scalar)
             {
                 section.Error(name, $"expected a string, got {Describe(v)}");
+                continue;
+            }
+
+            if (SafeText.Problem(scalar.Value ?? string.Empty) is { } problem)
+            {
+                section.Error(name, problem);
                 continue;
             }
 
@@ -445,7 +477,14 @@ public sealed class ConfigReader
                 continue;
             }
 
-            var suggestion = _known
+            if (!_errors.Accepting)
+            {
+                // Past the reported errors: count it, without the suggestion search and the list of known keys.
+                _errors.Skip();
+                continue;
+            }
+
+            var suggestion = name.Length > 64 ? null : _known
                 .Select(k => (Key: k, Distance: Levenshtein(k, name)))
                 .Where(x => x.Distance <= Math.Max(1, name.Length / 3))
                 .OrderBy(x => x.Distance)
@@ -537,11 +576,7 @@ public sealed class ConfigReader
         _ => node.NodeType.ToString(),
     };
 
-    private static string Truncate(string? value)
-    {
-        value ??= string.Empty;
-        return value.Length <= 60 ? value : value[..57] + "...";
-    }
+    private static string Truncate(string? value) => SafeText.Escape(value);
 
     private static int Levenshtein(string a, string b)
     {
@@ -567,6 +602,4 @@ public sealed class ConfigReader
 
         return d[a.Length, b.Length];
     }
-
-    private static readonly Regex EnvName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.Compiled);
 }

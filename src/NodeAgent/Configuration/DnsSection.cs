@@ -51,7 +51,6 @@ public sealed record DnsSection
         ["hmac-sha512"] = "hmac-sha512",
     };
 
-    private static readonly System.Text.RegularExpressions.Regex Label = new("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$");
 
     public static DnsSection Read(ConfigReader r)
     {
@@ -60,7 +59,7 @@ public sealed record DnsSection
         {
             Zone = (r.String("zone", required: true, pattern: Names.DnsName(), patternHint: Names.DnsNameHint) ?? "invalid").TrimEnd('.'),
             Ttl = r.Int("ttl", Default.Ttl, 1, 86_400),
-            RecordName = r.String("record", pattern: Label, patternHint: "a DNS label such as lb1 or web-1"),
+            RecordName = r.String("record", pattern: Names.DnsLabel(), patternHint: "a DNS label such as lb1 or web-1"),
             Provider = provider,
             Timeout = r.Duration("timeout", Default.Timeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
             CheckInterval = r.Duration("check_interval", Default.CheckInterval, TimeSpan.FromSeconds(1), TimeSpan.FromHours(24)),
@@ -72,7 +71,7 @@ public sealed record DnsSection
             }),
             Exec = r.Section("exec", c => new ExecProviderConfig
             {
-                Command = c.StringList("command", required: true, max: 64),
+                Command = c.StringList("command", required: true, max: 64, allowNewlines: true),
                 Timeout = c.Duration("timeout", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10)),
             }),
         };

@@ -3,24 +3,32 @@ using System.Text.RegularExpressions;
 
 namespace NodeAgent.Configuration;
 
-/// <summary>Parses and formats the short durations used in user-data: 500ms, 30s, 5m, 2h, 1d, or bare seconds.</summary>
+/// <summary>
+/// Parses and formats the short durations used in user-data: 500ms, 30s, 5m, 2h, 1d, or bare seconds. ASCII digits
+/// only, at most 12 before the point and 3 after, so a value never overflows and never reaches a number parser it
+/// could crash.
+/// </summary>
 public static partial class DurationParser
 {
     public static bool TryParse(string? text, out TimeSpan value)
     {
         value = default;
-        if (string.IsNullOrWhiteSpace(text))
+        if (text is null)
         {
             return false;
         }
 
-        var match = Pattern().Match(text.Trim());
+        var match = Pattern().Match(text);
         if (!match.Success)
         {
             return false;
         }
 
-        var number = double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
+        if (!double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+        {
+            return false;
+        }
+
         var ms = match.Groups["u"].Value switch
         {
             "ms" => number,
@@ -59,6 +67,6 @@ public static partial class DurationParser
         return value.TotalHours < 24 || value.Hours != 0 ? $"{value.TotalHours:0}h" : $"{value.TotalDays:0}d";
     }
 
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)(?<u>ms|s|m|h|d)?$")]
+    [GeneratedRegex(@"\A(?<n>[0-9]{1,12}(?:\.[0-9]{1,3})?)(?<u>ms|s|m|h|d)?\z")]
     private static partial Regex Pattern();
 }

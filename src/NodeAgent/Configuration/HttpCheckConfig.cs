@@ -26,17 +26,11 @@ public sealed record HttpCheckConfig
     /// <summary>Consecutive failures before an up check counts as down.</summary>
     public int Fall { get; init; } = 3;
 
-    /// <summary>
-    /// RFC 3986 path and query characters, without quotes, backslashes, spaces or '#': the path is written into HAProxy
-    /// configuration and HTTP request lines, where those would need escaping.
-    /// </summary>
-    private static readonly System.Text.RegularExpressions.Regex PathPattern = new("^/[A-Za-z0-9._~!$&()*+,;=:@%/?-]*$");
-
     public static HttpCheckConfig Read(ConfigReader r)
     {
         var check = new HttpCheckConfig
         {
-            Path = r.String("path", fallback: Default.Path, pattern: PathPattern, patternHint: "an absolute URL path such as /healthz (letters, digits and -._~!$&()*+,;=:@%/?)", maxLength: 1024)!,
+            Path = r.String("path", fallback: Default.Path, pattern: Names.HttpPath(), patternHint: Names.HttpPathHint, maxLength: 1024)!,
             Port = r.OptionalInt("port", 1, 65535),
             Host = r.String("host", pattern: Names.DnsName(), patternHint: Names.DnsNameHint),
             ExpectStatus = r.Int("expect_status", Default.ExpectStatus, 100, 599),

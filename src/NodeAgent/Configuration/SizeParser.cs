@@ -3,19 +3,22 @@ using System.Text.RegularExpressions;
 
 namespace NodeAgent.Configuration;
 
-/// <summary>Parses byte sizes: 1024, 64KB, 512MB, 2GB (powers of 1000) or 64KiB, 2GiB (powers of 1024).</summary>
+/// <summary>
+/// Parses byte sizes: 1024, 64KB, 512MB, 2GB (powers of 1000) or 64KiB, 2GiB (powers of 1024). ASCII digits only, at
+/// most 15 before the point and 3 after, so a value never overflows and never reaches a number parser it could crash.
+/// </summary>
 public static partial class SizeParser
 {
     public static bool TryParse(string? text, out long value)
     {
         value = 0;
-        var match = Pattern().Match(text?.Trim() ?? string.Empty);
-        if (!match.Success)
+        var match = Pattern().Match(text ?? string.Empty);
+        if (!match.Success
+            || !double.TryParse(match.Groups["n"].Value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
         {
             return false;
         }
 
-        var number = double.Parse(match.Groups["n"].Value, CultureInfo.InvariantCulture);
         double factor = match.Groups["u"].Value.ToUpperInvariant() switch
         {
             "" or "B" => 1,
@@ -30,7 +33,7 @@ public static partial class SizeParser
             _ => double.NaN,
         };
         var bytes = number * factor;
-        if (double.IsNaN(bytes) || bytes > long.MaxValue)
+        if (double.IsNaN(bytes) || bytes >= long.MaxValue)
         {
             return false;
         }
@@ -39,6 +42,6 @@ public static partial class SizeParser
         return true;
     }
 
-    [GeneratedRegex(@"^(?<n>\d+(\.\d+)?)\s*(?<u>[KMGT]i?B|B)?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\A(?<n>[0-9]{1,15}(?:\.[0-9]{1,3})?) ?(?<u>[KMGTkmgt][Ii]?[Bb]|[Bb])?\z")]
     private static partial Regex Pattern();
 }

@@ -6,11 +6,16 @@ namespace NodeAgent.Configuration;
 
 /// <summary>
 /// Parses the agent's user-data text, YAML or JSON, into one mapping node. JSON goes through System.Text.Json so its
-/// errors and its string/number distinction are exact; YAML through YamlDotNet. Syntax errors carry line and column.
+/// errors and its string/number distinction are exact; YAML through YamlDotNet's parser events
+/// (<see cref="YamlDocumentReader"/>). Both have the same limits: nesting depth (<see cref="MaxDepth"/>), repeated
+/// keys, and strings that must be text. Syntax errors carry line and column; no parser exception escapes.
 /// </summary>
 internal static class UserDataDocument
 {
     public const int MaxBytes = 1024 * 1024;
+
+    /// <summary>How deeply mappings and lists may nest, in YAML and in JSON.</summary>
+    public const int MaxDepth = 64;
 
     public static YamlMappingNode? Parse(string text, ConfigErrorList errors)
     {
@@ -32,37 +37,36 @@ internal static class UserDataDocument
 
     private static YamlMappingNode? ParseYaml(string text, ConfigErrorList errors)
     {
-        var stream = new YamlStream();
+        YamlNode? root;
         try
         {
-            stream.Load(new StringReader(text));
+            root = YamlDocumentReader.Read(text);
+        }
+        catch (YamlLimitException ex)
+        {
+            errors.Add(string.Empty, $"YAML error at line {ex.At.Line}: {ex.Message}");
+            return null;
         }
         catch (YamlException ex)
         {
             var detail = ex.InnerException?.Message ?? ex.Message;
-            if (detail.StartsWith("Duplicate key ", StringComparison.Ordinal))
-            {
-                errors.Add(string.Empty, $"YAML error at line {ex.Start.Line}: key '{detail["Duplicate key ".Length..]}' appears twice in one mapping");
-                return null;
-            }
-
             errors.Add(string.Empty, $"YAML syntax error at line {ex.Start.Line}, column {ex.Start.Column}: {detail}");
             return null;
         }
-        catch (ArgumentException ex)
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or OverflowException)
         {
-            // YamlDotNet reports a repeated key as an ArgumentException from the mapping's dictionary.
-            errors.Add(string.Empty, $"YAML error: {ex.Message} (a key appears twice in one mapping)");
+            // The parser's other exceptions on malformed input: a rejection with the reason, never a crash.
+            errors.Add(string.Empty, $"YAML error: {ex.Message}");
             return null;
         }
 
-        if (stream.Documents.Count != 1)
+        if (root is null)
         {
-            errors.Add(string.Empty, $"expected exactly one YAML document, found {stream.Documents.Count}");
+            errors.Add(string.Empty, "document is empty; expected a YAML or JSON mapping with at least version, role, cluster and aws");
             return null;
         }
 
-        if (stream.Documents[0].RootNode is not YamlMappingNode mapping)
+        if (root is not YamlMappingNode mapping)
         {
             errors.Add(string.Empty, "expected a mapping at the top level (key: value lines)");
             return null;
@@ -75,7 +79,7 @@ internal static class UserDataDocument
     {
         try
         {
-            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 32 });
+            using var document = JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = MaxDepth });
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
                 errors.Add(string.Empty, "expected a JSON object at the top level");
@@ -87,6 +91,12 @@ internal static class UserDataDocument
         catch (JsonException ex)
         {
             errors.Add(string.Empty, $"JSON syntax error at line {(ex.LineNumber ?? 0) + 1}, byte {(ex.BytePositionInLine ?? 0) + 1}: {ex.Message.Split(" Path:")[0]}");
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // GetString and property names throw this for an escaped lone surrogate ("\ud800"): not text.
+            errors.Add(string.Empty, $"JSON document holds a string that is not valid Unicode text (an escaped lone surrogate?): {ex.Message}");
             return null;
         }
     }

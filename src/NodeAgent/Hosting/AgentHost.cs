@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
 using NodeAgent.Bootstrap;
 using NodeAgent.Dns;
+using NodeAgent.Instance;
 using NodeAgent.Lifecycle;
 using NodeAgent.Messaging;
 using NodeAgent.Processes;
@@ -15,8 +16,9 @@ namespace NodeAgent.Hosting;
 
 /// <summary>
 /// Composes the daemon: the generic host with systemd integration and JSON logs, the services every node has (status
-/// endpoint, AWS, its queue, the registry), then the role's own. Hosted services start in registration order: the
-/// status endpoint first (so /healthz answers "starting"), then the startup tasks, then the loops.
+/// endpoint, AWS, its queue, the registry), then the role's own, then the instance lifecycle (last, so the launch hook
+/// is completed only once everything else has started). Hosted services start in registration order: the status
+/// endpoint first (so /healthz answers "starting"), then the startup tasks, then the loops.
 /// </summary>
 public static class AgentHost
 {
@@ -53,6 +55,7 @@ public static class AgentHost
         services.AddNodeRegistration(config.Registry);
         services.AddDns(config);
         role.Configure(new RoleBuilder(services, config));
+        services.AddInstanceLifecycle(config, options.Imds, options.UserDataFromMetadata);
         services.AddHostedService<MemoryReliefLoop>();
         if (options.Once)
         {

@@ -12,6 +12,12 @@ public sealed record AgentRunOptions
 
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
 
+    /// <summary>Instance metadata for the lifecycle watcher (<c>--imds-endpoint</c>); null: the default address.</summary>
+    public NodeAgent.Bootstrap.ImdsOptions? Imds { get; init; }
+
+    /// <summary>True when the user-data came from instance metadata (EC2): the lifecycle watcher is then on by default.</summary>
+    public bool UserDataFromMetadata { get; init; }
+
     /// <summary>Where the human-readable lines (the ready summary) go.</summary>
     public TextWriter Output { get; init; } = Console.Out;
 }

@@ -9,4 +9,7 @@ public sealed record CliContext(RoleCatalog Roles, TextWriter Out, TextWriter Er
 
     /// <summary>Environment lookup (tests substitute their own).</summary>
     public Func<string, string?> GetEnvironment { get; init; } = Environment.GetEnvironmentVariable;
+
+    /// <summary>Where confirmations are read from; null when there is no terminal to ask (tests, CI, pipes).</summary>
+    public TextReader? Confirmations { get; init; } = Console.IsInputRedirected ? null : Console.In;
 }

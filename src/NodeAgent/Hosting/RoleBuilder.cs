@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NodeAgent.Configuration;
+using NodeAgent.Instance;
 using NodeAgent.Lifecycle;
 using NodeAgent.Messaging;
 using NodeAgent.Status;
@@ -42,6 +43,17 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     {
         Services.AddSingleton<T>();
         Services.AddHostedService(sp => sp.GetRequiredService<T>());
+        return this;
+    }
+
+    /// <summary>
+    /// What the role does before its instance goes away (scale-in, spot interruption): runs while the node still
+    /// serves, before the graceful stop and the termination hook's CONTINUE (<see cref="ITerminationStep"/>).
+    /// </summary>
+    public RoleBuilder TerminationStep<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
+        where T : class, ITerminationStep
+    {
+        Services.AddSingleton<ITerminationStep, T>();
         return this;
     }
 

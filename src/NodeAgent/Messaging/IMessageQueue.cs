@@ -14,6 +14,11 @@ public interface IMessageQueue
 
     Task SendAsync(Uri queueUrl, string body, CancellationToken cancellationToken);
 
+    /// <summary>Sends with string message attributes (e.g. the reason a message was dead-lettered). Stores without
+    /// attributes may drop them.</summary>
+    Task SendAsync(Uri queueUrl, string body, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken)
+        => SendAsync(queueUrl, body, cancellationToken);
+
     /// <summary>Long-polls for up to <paramref name="max"/> messages, waiting at most <paramref name="wait"/>.</summary>
     Task<IReadOnlyList<QueueMessage>> ReceiveAsync(Uri queueUrl, int max, TimeSpan wait, CancellationToken cancellationToken);
 
@@ -57,4 +62,7 @@ public sealed record QueueMessage
     public int ReceiveCount { get; init; } = 1;
 
     public DateTimeOffset? SentAt { get; init; }
+
+    /// <summary>String message attributes, when the sender set any.</summary>
+    public IReadOnlyDictionary<string, string> Attributes { get; init; } = new Dictionary<string, string>();
 }

@@ -30,6 +30,12 @@ public sealed record MembershipMessage
     /// <summary>For <c>removed</c>: the lb node that removed it.</summary>
     public string? By { get; init; }
 
+    /// <summary>For <c>removed</c>: the id of the drain answered, from the node's registry record.</summary>
+    public string? DrainId { get; init; }
+
+    /// <summary>For <c>removed</c>: when the drain answered started.</summary>
+    public DateTimeOffset? DrainStartedAt { get; init; }
+
     public string Serialize() => JsonSerializer.Serialize(this, MembershipMessageJson.Default.MembershipMessage);
 
     /// <summary>
@@ -43,7 +49,7 @@ public sealed record MembershipMessage
         {
             message = JsonSerializer.Deserialize(body, MembershipMessageJson.Default.MembershipMessage);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (MessageCodec.IsParserException(ex))
         {
             return (null, $"membership body is not valid: {ex.Message.Split(" Path:")[0]}");
         }
@@ -51,13 +57,16 @@ public sealed record MembershipMessage
         string? error = message switch
         {
             null => "membership body is JSON null",
-            _ when !Names.Cluster().IsMatch(message.Cluster) => "cluster is not a valid cluster name",
+            _ when !Names.IsCluster(message.Cluster) => "cluster is not a valid cluster name",
             _ when message.Role is null || !Names.Role().IsMatch(message.Role) => "role is not a valid role name",
             _ when !knownRoles.Contains(message.Role) => $"role '{message.Role}' is not a role",
             _ when !Names.IsNodeId(message.NodeId) => "node_id is not a valid node id",
             _ when message.Event is not (Join or Leave or Removed) => $"event '{message.Event}' is not one of join, leave, removed",
             _ when message.Event == Removed && !Names.IsNodeId(message.By) => "a removed event needs 'by', the lb node's id",
             _ when message.Event != Removed && message.By is not null => "'by' is only for removed events",
+            _ when message.Event != Removed && (message.DrainId is not null || message.DrainStartedAt is not null) => "'drain_id' and 'drain_started_at' are only for removed events",
+            _ when message.DrainId is not null && !Registry.DrainInfo.IsId(message.DrainId) => "drain_id is not a drain id",
+            _ when (message.DrainId is null) != (message.DrainStartedAt is null) => "drain_id and drain_started_at go together",
             _ => null,
         };
         return error is null ? (message, null) : (null, error);

@@ -39,6 +39,23 @@ public sealed class MessageCodec(byte[]? signingKey, TimeSpan maxAge, TimeProvid
     /// <summary>Decodes and checks a raw queue body. Never throws for bad input: the reason says what is wrong.</summary>
     public DecodeResult Decode(string raw)
     {
+        try
+        {
+            return DecodeUnguarded(raw);
+        }
+        catch (Exception ex) when (IsParserException(ex))
+        {
+            return DecodeResult.Reject($"message cannot be decoded ({ex.GetType().Name}): {ex.Message}");
+        }
+    }
+
+    /// <summary>The exception types a JSON, text or number parser throws on hostile input: each is a rejection, never a crash.</summary>
+    public static bool IsParserException(Exception ex)
+        => ex is JsonException or FormatException or InvalidOperationException or OverflowException or ArgumentException
+            or DecoderFallbackException or InvalidDataException or NotSupportedException or KeyNotFoundException or IndexOutOfRangeException;
+
+    private DecodeResult DecodeUnguarded(string raw)
+    {
         if (Encoding.UTF8.GetByteCount(raw) > MaxMessageBytes)
         {
             return DecodeResult.Reject($"message is larger than {MaxMessageBytes} bytes");
@@ -98,7 +115,8 @@ public sealed class MessageCodec(byte[]? signingKey, TimeSpan maxAge, TimeProvid
                 }
             }
 
-            if (!root.TryGetProperty("nodeagent", out var version) || version.ValueKind != JsonValueKind.Number || version.GetInt32() != 1)
+            if (!root.TryGetProperty("nodeagent", out var version) || version.ValueKind != JsonValueKind.Number
+                || !version.TryGetInt32(out var versionNumber) || versionNumber != 1)
             {
                 return DecodeResult.Reject("envelope field 'nodeagent' must be 1");
             }

@@ -6,10 +6,13 @@ using Prometheus;
 namespace NodeAgent.Messaging;
 
 /// <summary>
-/// Long-polls this node's queue and hands each message to the handler for its type. While a handler runs, the
-/// message's visibility is extended so no other receive sees it; the message is deleted only after the work
-/// completed or failed for good. Rejected messages are released at once so they reach the dead-letter queue after
-/// <c>max_receive_count</c> receives; they are never executed.
+/// Long-polls this node's queue and hands each message to the handler for its type. Every message of a received batch
+/// is handled on its own, side by side, under its own guard: one that cannot be decoded, or whose handler throws, never
+/// holds up or takes down its neighbours. While a handler runs, the message's visibility is extended so no other
+/// receive sees it; the message is deleted only after the work completed or failed for good. A rejected message (bad
+/// envelope, bad signature, bad body, any parser exception) is never executed: it is moved to the dead-letter queue at
+/// once with its reason in the <c>nodeagent-rejection</c> attribute (without a dead-letter queue, it is released and
+/// SQS's redrive moves it after <c>max_receive_count</c> receives).
 /// </summary>
 public sealed partial class QueueConsumerService : AgentLoop
 {
@@ -69,12 +72,26 @@ public sealed partial class QueueConsumerService : AgentLoop
     {
         var url = _nodeQueue.Address.Url;
         var messages = await _queues.ReceiveAsync(url, 10, _settings.WaitTime, cancellationToken);
-        foreach (var message in messages)
+        await Task.WhenAll(messages.Select(message => ProcessGuardedAsync(url, message, cancellationToken)));
+        return messages.Count;
+    }
+
+    /// <summary>One message, whatever happens to it: an exception is logged with the message's id, and the message is
+    /// left to reappear after its visibility timeout (the next receive tries again, the redrive caps the tries).</summary>
+    private async Task ProcessGuardedAsync(Uri url, QueueMessage message, CancellationToken cancellationToken)
+    {
+        try
         {
             await ProcessAsync(url, message, cancellationToken);
         }
-
-        return messages.Count;
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Stopping: the message reappears after its visibility timeout.
+        }
+        catch (Exception ex)
+        {
+            LogMessageFailed(_logger, message.MessageId, ex);
+        }
     }
 
     private async Task ProcessAsync(Uri url, QueueMessage message, CancellationToken cancellationToken)
@@ -110,8 +127,7 @@ public sealed partial class QueueConsumerService : AgentLoop
                 LogFailedPermanently(_logger, message.MessageId, type, outcome.Reason ?? "unspecified");
                 break;
             case MessageDisposition.Rejected:
-                LogRejected(_logger, message.MessageId, message.ReceiveCount, _settings.MaxReceiveCount, outcome.Reason ?? "unspecified");
-                await _queues.ChangeVisibilityAsync(url, message.ReceiptHandle, TimeSpan.Zero, cancellationToken);
+                await RejectAsync(url, message, type, outcome.Reason ?? "unspecified", cancellationToken);
                 break;
             case MessageDisposition.Retry:
                 var delay = TimeSpan.FromSeconds(Math.Min(_settings.VisibilityTimeout.TotalSeconds, 5 * Math.Pow(2, Math.Min(message.ReceiveCount, 8))));
@@ -130,6 +146,11 @@ public sealed partial class QueueConsumerService : AgentLoop
         {
             return await handler.HandleAsync(envelope, message, cancellationToken);
         }
+        catch (Exception ex) when (MessageCodec.IsParserException(ex))
+        {
+            // A parser deep in the handler choked on the body: that is a bad message, not a transient failure.
+            return MessageOutcome.Rejected($"the {envelope.Type} body cannot be parsed ({ex.GetType().Name}): {ex.Message}");
+        }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             LogHandlerFailed(_logger, message.MessageId, envelope.Type, ex);
@@ -141,6 +162,40 @@ public sealed partial class QueueConsumerService : AgentLoop
             await lease;
         }
     }
+
+    /// <summary>
+    /// A rejected message goes to the dead-letter queue at once, with its reason, so it never comes back to be rejected
+    /// again nor waits for the redrive. Without a dead-letter queue (or when sending there fails) it is released, and
+    /// SQS's redrive policy (if any) moves it after <c>max_receive_count</c> receives.
+    /// </summary>
+    private async Task RejectAsync(Uri url, QueueMessage message, string type, string reason, CancellationToken cancellationToken)
+    {
+        LogRejected(_logger, message.MessageId, message.ReceiveCount, _settings.MaxReceiveCount, reason);
+        if (_nodeQueue.Address.DeadLetterUrl is { } deadLetters)
+        {
+            try
+            {
+                await _queues.SendAsync(deadLetters, message.Body, new Dictionary<string, string>
+                {
+                    [RejectionAttribute] = SafeText.Escape(reason, 1000),
+                    ["nodeagent-type"] = SafeText.Escape(type, 64),
+                    ["nodeagent-message-id"] = SafeText.Escape(message.MessageId, 128),
+                }, cancellationToken);
+                await _queues.DeleteAsync(url, message.ReceiptHandle, cancellationToken);
+                LogDeadLettered(_logger, message.MessageId);
+                return;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogDeadLetterFailed(_logger, message.MessageId, ex);
+            }
+        }
+
+        await _queues.ChangeVisibilityAsync(url, message.ReceiptHandle, TimeSpan.Zero, cancellationToken);
+    }
+
+    /// <summary>The message attribute that carries a dead-lettered message's rejection reason.</summary>
+    public const string RejectionAttribute = "nodeagent-rejection";
 
     /// <summary>Extends the message's visibility every third of the timeout while its handler runs.</summary>
     private async Task KeepInvisibleAsync(Uri url, QueueMessage message, CancellationToken cancellationToken)
@@ -182,6 +237,15 @@ public sealed partial class QueueConsumerService : AgentLoop
 
     [LoggerMessage(EventId = 1515, Level = LogLevel.Error, Message = "Handler for message {MessageId} ({Type}) threw")]
     private static partial void LogHandlerFailed(ILogger logger, string messageId, string type, Exception exception);
+
+    [LoggerMessage(EventId = 1518, Level = LogLevel.Error, Message = "Message {MessageId} could not be handled; it reappears after its visibility timeout")]
+    private static partial void LogMessageFailed(ILogger logger, string messageId, Exception exception);
+
+    [LoggerMessage(EventId = 1519, Level = LogLevel.Warning, Message = "Message {MessageId} moved to the dead-letter queue with its rejection reason")]
+    private static partial void LogDeadLettered(ILogger logger, string messageId);
+
+    [LoggerMessage(EventId = 1520, Level = LogLevel.Warning, Message = "Message {MessageId} could not be moved to the dead-letter queue; released for the redrive instead")]
+    private static partial void LogDeadLetterFailed(ILogger logger, string messageId, Exception exception);
 
     [LoggerMessage(EventId = 1516, Level = LogLevel.Debug, Message = "Extended visibility of message {MessageId} by {Seconds:0} s")]
     private static partial void LogExtended(ILogger logger, string messageId, double seconds);

@@ -67,6 +67,19 @@ public sealed class SqsMessageQueue(IAmazonSQS sqs, ResiliencePipeline retry, Aw
             await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = queueUrl.ToString(), MessageBody = body }, ct);
         }, cancellationToken);
 
+    public async Task SendAsync(Uri queueUrl, string body, IReadOnlyDictionary<string, string> attributes, CancellationToken cancellationToken)
+        => await retry.ExecuteAsync(async ct =>
+        {
+            counter.Count("sqs", "SendMessage");
+            await sqs.SendMessageAsync(new SendMessageRequest
+            {
+                QueueUrl = queueUrl.ToString(),
+                MessageBody = body,
+                MessageAttributes = attributes.ToDictionary(
+                    a => a.Key, a => new MessageAttributeValue { DataType = "String", StringValue = a.Value }),
+            }, ct);
+        }, cancellationToken);
+
     public async Task<IReadOnlyList<QueueMessage>> ReceiveAsync(Uri queueUrl, int max, TimeSpan wait, CancellationToken cancellationToken)
     {
         var response = await retry.ExecuteAsync(async ct =>
@@ -78,6 +91,7 @@ public sealed class SqsMessageQueue(IAmazonSQS sqs, ResiliencePipeline retry, Aw
                 MaxNumberOfMessages = Math.Clamp(max, 1, 10),
                 WaitTimeSeconds = (int)Math.Clamp(wait.TotalSeconds, 0, 20),
                 MessageSystemAttributeNames = ["ApproximateReceiveCount", "SentTimestamp"],
+                MessageAttributeNames = ["All"],
             }, ct);
         }, cancellationToken);
 
@@ -89,7 +103,10 @@ public sealed class SqsMessageQueue(IAmazonSQS sqs, ResiliencePipeline retry, Aw
             ReceiveCount = m.Attributes is { } a && a.TryGetValue("ApproximateReceiveCount", out var rc)
                 && int.TryParse(rc, CultureInfo.InvariantCulture, out var n) ? n : 1,
             SentAt = m.Attributes is { } b && b.TryGetValue("SentTimestamp", out var st)
-                && long.TryParse(st, CultureInfo.InvariantCulture, out var ms) ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
+                && long.TryParse(st, CultureInfo.InvariantCulture, out var ms) && ms is >= 0 and < 253_402_300_800_000
+                    ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null,
+            Attributes = (m.MessageAttributes ?? []).Where(a => a.Value.StringValue is not null)
+                .ToDictionary(a => a.Key, a => a.Value.StringValue, StringComparer.Ordinal),
         }).ToList();
     }
 

@@ -7,26 +7,42 @@ namespace NodeAgent.Registry;
 /// <summary>
 /// The first half of a graceful stop: mark the node draining (sticky), publish that, then let every
 /// <see cref="IDrainParticipant"/> finish, within half of <c>node.shutdown_timeout</c> so the rest of the stop (the
-/// web server, deregistration) still fits. Deregistration follows when the registration loop stops.
+/// web server, deregistration) still fits. Deregistration follows when the registration loop stops. A drain runs
+/// once: a later call (the graceful stop after an instance lifecycle termination already drained) waits for the first.
 /// </summary>
 public sealed partial class NodeDrain(
     NodeStatusBoard board,
     NodeRegistration registration,
     IEnumerable<IDrainParticipant> participants,
     AgentConfig config,
-    ILogger<NodeDrain> logger)
+    ILogger<NodeDrain> logger,
+    TimeProvider? time = null)
 {
+    private readonly Lock _lock = new();
+    private Task? _drain;
+
     public TimeSpan Bound => config.Node.ShutdownTimeout / 2;
 
-    public async Task RunAsync(CancellationToken cancellationToken)
-    {
-        if (!registration.IsRegistered)
-        {
-            return;
-        }
+    public Task RunAsync(CancellationToken cancellationToken) => RunAsync(Bound, cancellationToken);
 
+    /// <summary>Drains with the participants bounded by <paramref name="bound"/> (a lifecycle termination allows longer than a stop).</summary>
+    public Task RunAsync(TimeSpan bound, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (_drain is null && !registration.IsRegistered)
+            {
+                return Task.CompletedTask;
+            }
+
+            return _drain ??= DrainAsync(bound, cancellationToken);
+        }
+    }
+
+    private async Task DrainAsync(TimeSpan bound, CancellationToken cancellationToken)
+    {
         var clock = Stopwatch.StartNew();
-        board.BeginDrain();
+        board.BeginDrain(time);
         try
         {
             await registration.PublishAsync(cancellationToken);
@@ -37,12 +53,12 @@ public sealed partial class NodeDrain(
         }
 
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bounded.CancelAfter(Bound);
-        await Task.WhenAll(participants.Select(p => RunParticipantAsync(p, bounded.Token)));
+        bounded.CancelAfter(bound);
+        await Task.WhenAll(participants.Select(p => RunParticipantAsync(p, bound, bounded.Token)));
         LogDrained(logger, clock.ElapsedMilliseconds);
     }
 
-    private async Task RunParticipantAsync(IDrainParticipant participant, CancellationToken cancellationToken)
+    private async Task RunParticipantAsync(IDrainParticipant participant, TimeSpan bound, CancellationToken cancellationToken)
     {
         try
         {
@@ -50,7 +66,7 @@ public sealed partial class NodeDrain(
         }
         catch (OperationCanceledException)
         {
-            LogParticipantTimedOut(logger, participant.Name, Bound.TotalSeconds);
+            LogParticipantTimedOut(logger, participant.Name, bound.TotalSeconds);
         }
         catch (Exception ex)
         {

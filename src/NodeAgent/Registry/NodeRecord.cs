@@ -45,6 +45,9 @@ public sealed record NodeRecord
 
     public string? AgentVersion { get; init; }
 
+    /// <summary>While the node drains: which drain (lb nodes name it in their <c>removed</c> answers).</summary>
+    public DrainInfo? Drain { get; init; }
+
     /// <summary>lb nodes only: the HAProxy view (backends, servers and their states).</summary>
     public BalancerView? Balancer { get; init; }
 }

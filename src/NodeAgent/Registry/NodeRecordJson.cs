@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NodeAgent.Configuration;
@@ -29,9 +28,9 @@ public static class NodeRecordJson
         {
             record = JsonSerializer.Deserialize(content, NodeRecordJsonContext.Default.NodeRecord);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException or FormatException or OverflowException)
         {
-            return (null, $"malformed JSON: {ex.Message.Split(" Path:")[0]}");
+            return (null, $"malformed JSON: {SafeText.Escape(ex.Message.Split(" Path:")[0], 200)}");
         }
 
         if (record is null)
@@ -40,29 +39,59 @@ public static class NodeRecordJson
         }
 
         var expectedName = key[(key.LastIndexOf('/') + 1)..];
-        string? error = record switch
+        var error = Check(record, cluster, role);
+        if (error is null && expectedName != record.NodeId + ".json")
         {
-            { Schema: not NodeRecord.CurrentSchema } => $"schema {record.Schema} is not {NodeRecord.CurrentSchema}",
-            _ when record.Cluster != cluster => $"cluster '{record.Cluster}' does not match the key's cluster '{cluster}'",
-            _ when record.Role != role => $"role '{record.Role}' does not match the key's role '{role}'",
-            _ when !Names.IsNodeId(record.NodeId) => "node_id is not a valid node id",
-            _ when expectedName != record.NodeId + ".json" => $"node_id '{record.NodeId}' does not match the key",
-            _ when !IPAddress.TryParse(record.Address, out _) => $"address '{record.Address}' is not an IP address",
-            _ when !NodeHealth.All.Contains(record.Health) => $"health '{record.Health}' is not one of {string.Join(", ", NodeHealth.All)}",
-            _ when record.Ports.Any(p => p.Value is < 1 or > 65535) => "a port is outside 1-65535",
-            _ when record.Apps.Keys.Any(a => !Names.App().IsMatch(a)) => "an app name is invalid",
-            _ when record.QueueUrl is { } q && !Uri.TryCreate(q, UriKind.Absolute, out _) => "queue_url is not an absolute URL",
-            _ when record.DnsName is { } d && !Names.DnsName().IsMatch(d) => "dns_name is not a DNS name",
-            _ when record.Balancer is { } b && !IsValid(b) => "balancer view is invalid",
-            _ => null,
-        };
+            error = $"node_id '{SafeText.Escape(record.NodeId)}' does not match the key";
+        }
+
         return error is null ? (record, null) : (null, error);
     }
 
+    /// <summary>
+    /// Why <paramref name="record"/> may not be used (or written), or null. The same checks run before a node writes its
+    /// own record and on every record read back: names and addresses through the kernel's validators, and no control
+    /// character in any text that could reach a generated file, a log line or a command.
+    /// </summary>
+    public static string? Check(NodeRecord record, string cluster, string role) => record switch
+    {
+        { Schema: not NodeRecord.CurrentSchema } => $"schema {record.Schema} is not {NodeRecord.CurrentSchema}",
+        _ when record.Cluster != cluster => $"cluster '{SafeText.Escape(record.Cluster)}' does not match the key's cluster '{cluster}'",
+        _ when record.Role != role => $"role '{SafeText.Escape(record.Role)}' does not match the key's role '{role}'",
+        _ when !Names.IsNodeId(record.NodeId) => $"node_id is not a valid node id: '{SafeText.Escape(record.NodeId)}'",
+        _ when !Names.IsNodeId(record.InstanceId) => "instance_id is not a valid instance id",
+        _ when !Addresses.IsAddress(record.Address) => $"address '{SafeText.Escape(record.Address)}' is not an IP address",
+        _ when record.PublicAddress is { } p && !Addresses.IsAddress(p) => $"public_address '{SafeText.Escape(p)}' is not an IP address",
+        _ when record.AvailabilityZone is { } z && !Token(z, 64) => "availability_zone is not a short name",
+        _ when !NodeHealth.All.Contains(record.Health) => $"health '{SafeText.Escape(record.Health)}' is not one of {string.Join(", ", NodeHealth.All)}",
+        _ when record.Ports.Count > 32 || record.Ports.Keys.Any(k => !Token(k, 32)) => "a port name is invalid",
+        _ when record.Ports.Any(p => p.Value is < 1 or > 65535) => "a port is outside 1-65535",
+        _ when record.Apps.Count > 1000 || record.Apps.Keys.Any(a => !Names.IsApp(a)) => "an app name is invalid",
+        _ when record.Apps.Values.Any(a => a is null || (a.Release is { } r && !Token(r, 200)) || (a.Revision is { } v && !Token(v, 200)) || a.Sequence is < 0 or > MaxSequence)
+            => "an app's release, revision or sequence is invalid",
+        _ when record.QueueUrl is { } q && !IsQueueUrl(q) => "queue_url is not an absolute http(s) URL",
+        _ when record.DnsName is { } d && !Names.IsDnsName(d) => "dns_name is not a DNS name",
+        _ when record.AgentVersion is { } v && !Token(v, 64) => "agent_version is not a short version string",
+        _ when record.Drain is { } drain && (!DrainInfo.IsId(drain.Id) || record.Health != NodeHealth.Draining) => "drain is invalid (a drain id on a draining node)",
+        _ when record.Balancer is { } b && !IsValid(b) => "balancer view is invalid",
+        _ => null,
+    };
+
+    /// <summary>The largest sequence a record may report (JavaScript's largest exact integer, 2^53 - 1).</summary>
+    public const long MaxSequence = 9_007_199_254_740_991;
+
+    private static bool IsQueueUrl(string url)
+        => url.Length <= 2048 && SafeText.IsPrintableAscii(url) && !url.Contains(' ')
+           && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
+
+    /// <summary>A short token of letters, digits and <c>. _ - + :</c> (release ids, revisions, versions, zones).</summary>
+    private static bool Token(string? value, int max)
+        => value is { Length: > 0 } && value.Length <= max && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '+' or ':');
+
     private static bool IsValid(BalancerView view)
-        => view.Servers.Count <= BalancerView.MaxServers
-           && view.Servers.All(s => Names.App().IsMatch(s.App) && Names.IsNodeId(s.Server)
-                                    && IPAddress.TryParse(s.Address, out _) && s.Port is >= 0 and <= 65535 && s.State.Length <= 16);
+        => view.Servers.Count <= BalancerView.MaxServers && Token(view.Process, 32)
+           && view.Servers.All(s => s is not null && Names.IsApp(s.App) && Names.IsNodeId(s.Server)
+                                    && Addresses.IsAddress(s.Address) && s.Port is >= 0 and <= 65535 && Token(s.State, 16));
 }
 
 [JsonSourceGenerationOptions(

@@ -50,6 +50,7 @@ public sealed partial class NodeRegistration(
             HeartbeatAt = time.GetUtcNow(),
             AgentVersion = AgentVersion.Value,
             Balancer = board.Balancer,
+            Drain = board.Drain,
         };
     }
 

@@ -15,6 +15,7 @@ public sealed class NodeStatusBoard
     private volatile string? _dnsName;
     private volatile bool _draining;
     private volatile BalancerView? _balancer;
+    private volatile DrainInfo? _drain;
 
     public event Action? Changed;
 
@@ -31,6 +32,9 @@ public sealed class NodeStatusBoard
     public string? DnsName => _dnsName;
 
     public BalancerView? Balancer => _balancer;
+
+    /// <summary>The drain in progress (its id and start), once <see cref="BeginDrain"/> was called.</summary>
+    public DrainInfo? Drain => _drain;
 
     /// <summary>Sets the node's health; ignored once the node is draining, so a late health check cannot undo a drain.</summary>
     public void SetHealth(string health)
@@ -52,9 +56,11 @@ public sealed class NodeStatusBoard
         }
     }
 
-    /// <summary>Marks the node draining for good: the first step of a graceful stop.</summary>
-    public void BeginDrain()
+    /// <summary>Marks the node draining for good: the first step of a graceful stop. The drain gets its id and start
+    /// time once; lb answers must name them.</summary>
+    public void BeginDrain(TimeProvider? time = null)
     {
+        _drain ??= DrainInfo.Start((time ?? TimeProvider.System).GetUtcNow());
         _draining = true;
         if (_health != NodeHealth.Draining)
         {

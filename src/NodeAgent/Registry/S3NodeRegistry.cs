@@ -14,12 +14,21 @@ public sealed class S3NodeRegistry(IObjectStore store, RegistrySection settings,
 {
     private readonly ConcurrentDictionary<string, CachedObject> _cache = new(StringComparer.Ordinal);
 
+    /// <summary>Writes a record, after the same checks every reader applies: nothing is persisted that would not
+    /// pass validation when read back.</summary>
     public async Task PutAsync(NodeRecord record, CancellationToken cancellationToken)
-        => await store.PutAsync(
+    {
+        if (NodeRecordJson.Check(record, record.Cluster, record.Role) is { } error)
+        {
+            throw new InvalidDataException($"refusing to write an invalid registry record: {error}");
+        }
+
+        await store.PutAsync(
             RegistryKeys.Node(record.Cluster, record.Role, record.NodeId),
             NodeRecordJson.Serialize(record),
             new PutOptions { ContentType = "application/json" },
             cancellationToken);
+    }
 
     public async Task DeleteAsync(string cluster, string role, string nodeId, CancellationToken cancellationToken)
         => await store.DeleteAsync(RegistryKeys.Node(cluster, role, nodeId), cancellationToken);
@@ -80,7 +89,17 @@ public sealed class S3NodeRegistry(IObjectStore store, RegistrySection settings,
             return (cached.Record, cached.Error, info.Key);
         }
 
-        var obj = await store.GetAsync(info.Key, cancellationToken);
+        StoredObject? obj;
+        try
+        {
+            obj = await store.GetAsync(info.Key, NodeRecordJson.MaxBytes, cancellationToken);
+        }
+        catch (ObjectTooLargeException ex)
+        {
+            _cache.TryRemove(info.Key, out _);
+            return (null, ex.Message, info.Key);
+        }
+
         if (obj is null)
         {
             _cache.TryRemove(info.Key, out _);

@@ -7,8 +7,22 @@ namespace NodeAgent.Storage;
 /// </summary>
 public interface IObjectStore
 {
-    /// <summary>Reads a whole object; null when it does not exist.</summary>
+    /// <summary>Reads a whole object; null when it does not exist. For documents the agent parses, use the bounded
+    /// overload: this one reads whatever size the object has.</summary>
     Task<StoredObject?> GetAsync(string key, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads a whole object of at most <paramref name="maxBytes"/>; null when it does not exist. The size the store
+    /// announces is checked before the body is read, and the body is read through a capped buffer, so an oversized
+    /// object never sits in memory. Throws <see cref="ObjectTooLargeException"/>.
+    /// </summary>
+    async Task<StoredObject?> GetAsync(string key, long maxBytes, CancellationToken cancellationToken)
+    {
+        var stored = await GetAsync(key, cancellationToken);
+        return stored is not null && stored.Content.Length > maxBytes
+            ? throw new ObjectTooLargeException(key, stored.Content.Length, maxBytes)
+            : stored;
+    }
 
     /// <summary>Opens an object for streaming; null when it does not exist. The caller disposes the stream.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
@@ -64,6 +78,15 @@ public interface IMultipartUpload : IAsyncDisposable
 
     /// <summary>Abandons the upload so no parts linger. Disposing an upload that was not completed aborts it.</summary>
     Task AbortAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>An object is larger than the caller accepts; it was not read.</summary>
+public sealed class ObjectTooLargeException(string key, long size, long maxBytes)
+    : Exception($"{key} is {(size < 0 ? "larger than that" : size + " bytes")}; at most {maxBytes} bytes are accepted")
+{
+    public string Key { get; } = key;
+
+    public long MaxBytes { get; } = maxBytes;
 }
 
 /// <summary>A conditional write lost: the object exists (If-None-Match) or changed (If-Match).</summary>

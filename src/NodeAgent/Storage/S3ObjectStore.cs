@@ -30,6 +30,49 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, ResiliencePipelin
         }, cancellationToken);
     }
 
+    public async Task<StoredObject?> GetAsync(string key, long maxBytes, CancellationToken cancellationToken)
+    {
+        return await retry.ExecuteAsync(async ct =>
+        {
+            counter.Count("s3", "GetObject");
+            try
+            {
+                using var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key }, ct);
+                if (response.ContentLength > maxBytes)
+                {
+                    // Disposing the response unread aborts the transfer: the body never reaches memory.
+                    throw new ObjectTooLargeException(key, response.ContentLength, maxBytes);
+                }
+
+                var content = await ReadCappedAsync(response.ResponseStream, key, maxBytes, ct);
+                return new StoredObject(content, Info(key, content.Length, response.ETag, response.LastModified, response.Metadata));
+            }
+            catch (AmazonS3Exception ex) when (IsNotFound(ex))
+            {
+                return null;
+            }
+        }, cancellationToken);
+    }
+
+    /// <summary>Reads at most <paramref name="maxBytes"/> (a body longer than its Content-Length said is refused too).</summary>
+    private static async Task<byte[]> ReadCappedAsync(Stream body, string key, long maxBytes, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxBytes)
+            {
+                throw new ObjectTooLargeException(key, -1, maxBytes);
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
     public async Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
         return await retry.ExecuteAsync(async ct =>

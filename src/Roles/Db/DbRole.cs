@@ -42,6 +42,7 @@ public sealed class DbRole : NodeRole<DbSection>
         var engine = DbEngines.For(db);
         engine.AddServices(role.Services);
         role.AddDbHealth();
+        role.TerminationStep<Lifecycle.ArchiveOnTerminationStep>();
         if (db.Backup.Enabled)
         {
             engine.AddArchiving(role);

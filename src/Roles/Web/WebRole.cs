@@ -24,6 +24,7 @@ public sealed class WebRole : NodeRole<WebSection>
         DeployCommand.Create(context),
         RollbackCommand.Create(context),
         ReleasesCommand.Create(context),
+        PublishKeyCommand.Create(context),
     ];
 
     protected override WebSection ReadSection(ConfigReader section) => WebSection.Read(section);

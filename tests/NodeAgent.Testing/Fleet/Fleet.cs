@@ -27,12 +27,37 @@ public sealed class Fleet : IAsyncDisposable
     private readonly Action<string> _log;
     private readonly List<IAsyncDisposable> _owned = [];
 
-    private Fleet(string cluster, TempDir dir, Action<string> log)
+    private Fleet(string cluster, TempDir dir, Action<string> log, bool lifecycle)
     {
         Cluster = cluster;
         Dir = dir;
         _log = log;
+        Lifecycle = lifecycle;
     }
+
+    /// <summary>Launched by Auto Scaling: each node has its own instance metadata stand-in (lifecycle notices, instance
+    /// tags), and the groups' launch and termination hooks complete on <see cref="AutoScaling"/>.</summary>
+    public bool Lifecycle { get; }
+
+    /// <summary>The Auto Scaling stand-in of a lifecycle fleet (null otherwise).</summary>
+    public AutoScalingStandIn? AutoScaling { get; private set; }
+
+    /// <summary>Every agent and CLI run writes its AWS calls here, one file per node (and <c>deployer/</c> for the
+    /// deploy command): the record the least-privilege test holds the IAM policies against.</summary>
+    public string CallLogDir => Dir.Combine("aws-calls");
+
+    /// <summary>The termination hook of every group (docs/install.md); the launch hook is <see cref="LaunchHook"/>.</summary>
+    public const string TerminationHook = "terminate";
+
+    public const string LaunchHook = "launch";
+
+    /// <summary>The group a node's role runs in, named as the template names it.</summary>
+    public string GroupOf(FleetNode node) => $"{Cluster}-{node.Role}";
+
+    /// <summary>A large file served at 64 KB/s by every web node (about 8 s): a request still in flight during a drain.</summary>
+    public const string SlowFile = "slow/big.bin";
+
+    public const int SlowFileBytes = 512 * 1024;
 
     public string Cluster { get; }
 
@@ -62,9 +87,9 @@ public sealed class Fleet : IAsyncDisposable
     /// <summary>The shared name clients use, e.g. <c>lb.fleet.test</c>.</summary>
     public string LbName => $"lb.{Bind.Zone}";
 
-    public static async Task<Fleet> StartAsync(string cluster, Action<string> log, int webNodes = 3)
+    public static async Task<Fleet> StartAsync(string cluster, Action<string> log, int webNodes = 3, bool lifecycle = false)
     {
-        var fleet = new Fleet(cluster, new TempDir("nodeagent-fleet"), log);
+        var fleet = new Fleet(cluster, new TempDir("nodeagent-fleet"), log, lifecycle);
         try
         {
             await fleet.StartInfrastructureAsync();
@@ -94,7 +119,16 @@ public sealed class Fleet : IAsyncDisposable
         _log($"BIND at 127.0.0.1:{Bind.Port}, zone {Bind.Zone}, updates signed with TSIG key {BindServer.KeyName}");
 
         Repo = GitRepo.Create(Dir.Combine("repos", "shop"));
-        Repo.Commit(new Dictionary<string, string?> { ["index.html"] = "shop v1\n", ["healthz"] = "ok\n" }, "v1");
+        var files = new Dictionary<string, string?> { ["index.html"] = "shop v1\n", ["healthz"] = "ok\n" };
+        if (Lifecycle)
+        {
+            files[SlowFile] = new string('x', SlowFileBytes);
+            AutoScaling = await AutoScalingStandIn.StartAsync();
+            _owned.Add(AutoScaling);
+            _log($"Auto Scaling stand-in at {AutoScaling.Endpoint} (SigV4 checked); each node gets its own instance metadata stand-in");
+        }
+
+        Repo.Commit(files, "v1");
     }
 
     private async Task StartNodesAsync(int webNodes)
@@ -103,7 +137,8 @@ public sealed class Fleet : IAsyncDisposable
         // node exists, so each one catches up to it at boot, before its nginx starts.
         var webs = Enumerable.Range(1, webNodes).Select(i => CreateWeb($"web-{i}")).ToList();
         Webs.AddRange(webs);
-        var (code, stdout, stderr) = await AgentProcess.RunAsync(["deploy", "--app", App, "--revision", "main", "--user-data", webs[0].UserData], TimeSpan.FromMinutes(1));
+        var (code, stdout, stderr) = await AgentProcess.RunAsync(["deploy", "--app", App, "--revision", "main", "--user-data", webs[0].UserData], TimeSpan.FromMinutes(1),
+            CallLogEnvironment("deployer", "deploy"));
         if (code != 0)
         {
             throw new InvalidOperationException($"publishing v1 failed ({code}):\n{stdout}\n{stderr}");
@@ -131,7 +166,18 @@ public sealed class Fleet : IAsyncDisposable
             throw new InvalidOperationException($"{node.NodeId} is already running");
         }
 
-        var agent = AgentProcess.Start(["run", "--user-data", node.UserData]);
+        if (AutoScaling is not null && node.Imds is null)
+        {
+            // Launched by its group: the launch hook waits for the node to complete it.
+            AutoScaling.BeginAction(GroupOf(node), LaunchHook, node.InstanceId);
+            node.Imds = await ImdsStandIn.StartAsync();
+            node.Imds.InstanceId = node.InstanceId;
+            node.Imds.LocalIpv4 = node.Address.ToString();
+            node.Imds.TargetLifecycleState = "InService";
+        }
+
+        string[] args = node.Imds is { } imds ? ["run", "--user-data", node.UserData, "--imds-endpoint", imds.Endpoint.ToString()] : ["run", "--user-data", node.UserData];
+        var agent = AgentProcess.Start(args, new AgentStartOptions { Environment = CallLogEnvironment(node.Role, node.NodeId) });
         node.Started(agent);
         await agent.WaitReadyAsync(node.Healthz, TimeSpan.FromMinutes(3));
     }
@@ -146,7 +192,7 @@ public sealed class Fleet : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         var (code, stdout, stderr) = await AgentProcess.RunAsync(
             ["deploy", "--app", App, "--revision", commit, "--wait", "--timeout", $"{(int)timeout.TotalSeconds}s", "--json", "--user-data", Webs[0].UserData],
-            timeout + TimeSpan.FromMinutes(1));
+            timeout + TimeSpan.FromMinutes(1), CallLogEnvironment("deployer", "deploy"));
         var elapsed = clock.Elapsed;
         var last = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault(l => l.StartsWith('{'))
             ?? throw new InvalidOperationException($"nodeagent deploy exited {code} without its JSON line:\n{stdout}\n{stderr}");
@@ -201,9 +247,10 @@ public sealed class Fleet : IAsyncDisposable
         var home = Dir.Combine(nodeId);
         // nginx serves the app's current release, resolved per request; /healthz is a file of the release, so a node
         // with nothing deployed is not healthy. X-Node and X-Release say who answered with what.
-        var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId);
+        var conf = NginxConfig.Write(home, address, HttpPort, Path.Combine(home, "srv", App, "current"), nodeId, slowPrefix: Lifecycle ? "/slow/" : null);
         var userData = WriteUserData("web", nodeId, address, home, $$"""
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: {{home}}/srv
               port: {{HttpPort}}
               health: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}
@@ -223,7 +270,7 @@ public sealed class Fleet : IAsyncDisposable
             lb:
               http_bind: "{{address}}:{{HttpPort}}"
               allowed_cidrs: [127.0.0.0/8]
-              sync_interval: 5s
+              sync_interval: 5s{{(Lifecycle ? "\n  drain_timeout: 60s" : string.Empty)}}
               backends:
                 - app: {{App}}
                   check: {path: /healthz, interval: 500ms, timeout: 450ms, rise: 2, fall: 2}
@@ -273,13 +320,16 @@ public sealed class Fleet : IAsyncDisposable
     private string WriteUserData(string role, string nodeId, IPAddress address, string home, string roleSection)
         => new NodeUserData
         {
+            Lifecycle = AutoScaling is null ? null
+                : $"{{enabled: true, poll_interval: 2s, group: {Cluster}-{role}, launch_hook: {LaunchHook}, termination_hook: {TerminationHook}, heartbeat_timeout: 3s, endpoint: \"{AutoScaling.Endpoint}\"}}",
             Role = role,
             Cluster = Cluster,
             NodeId = nodeId,
             Address = address,
             StateDir = $"{home}/state",
             Aws = LocalStack.AwsYaml(AwsRelay.Endpoint, Bucket, retry: "{max_attempts: 3, base_delay: 100ms, max_delay: 1s}", timeout: "5s"),
-            Dns = Bind.DnsYaml(),
+            // A lifecycle fleet keeps names 5 s: an lb node that hands its name over serves one TTL more before it stops.
+            Dns = Bind.DnsYaml(Lifecycle ? "  ttl: 5" : string.Empty),
         }.Write(Dir.Combine($"{nodeId}.yaml"), roleSection);
 
     private FleetNode Own(FleetNode node)
@@ -287,6 +337,33 @@ public sealed class Fleet : IAsyncDisposable
         _owned.Add(node);
         return node;
     }
+
+    /// <summary>The group starts terminating <paramref name="node"/> (scale-in): its termination hook waits, and instance
+    /// metadata says <c>Terminated</c>.</summary>
+    public void ScaleIn(FleetNode node)
+    {
+        var imds = node.Imds ?? throw new InvalidOperationException("not a lifecycle fleet");
+        AutoScaling!.BeginAction(GroupOf(node), TerminationHook, node.InstanceId);
+        imds.TargetLifecycleState = "Terminated";
+    }
+
+    /// <summary>A spot interruption notice for <paramref name="node"/>, two minutes ahead; the group's termination hook waits.</summary>
+    public void SpotInterrupt(FleetNode node)
+    {
+        var imds = node.Imds ?? throw new InvalidOperationException("not a lifecycle fleet");
+        AutoScaling!.BeginAction(GroupOf(node), TerminationHook, node.InstanceId);
+        imds.PostSpotInterruption(DateTimeOffset.UtcNow.AddMinutes(2));
+    }
+
+    private Dictionary<string, string> CallLogEnvironment(string role, string name)
+    {
+        Directory.CreateDirectory(Path.Combine(CallLogDir, role));
+        return new Dictionary<string, string> { [NodeAgent.Aws.AwsCallLog.Variable] = Path.Combine(CallLogDir, role, $"{name}.jsonl") };
+    }
+
+    /// <summary>Every AWS call recorded so far, by who made it: <c>web</c>, <c>lb</c>, <c>db</c> (the agents) and
+    /// <c>deployer</c> (the deploy command).</summary>
+    public IReadOnlyList<RecordedAwsCall> RecordedCalls() => RecordedAwsCall.ReadAll(CallLogDir);
 
     public async ValueTask DisposeAsync()
     {

@@ -39,6 +39,12 @@ public sealed class FleetNode : IAsyncDisposable
 
     public AgentProcess? Agent { get; private set; }
 
+    /// <summary>The instance id the node's user-data gives it (<c>i-&lt;node id&gt;</c>).</summary>
+    public string InstanceId => $"i-{NodeId}";
+
+    /// <summary>This node's instance metadata stand-in, in a lifecycle fleet.</summary>
+    public ImdsStandIn? Imds { get; internal set; }
+
     /// <summary>The agent's output of every run so far (kept across restarts, for diagnostics).</summary>
     public string History { get; private set; } = string.Empty;
 
@@ -76,6 +82,28 @@ public sealed class FleetNode : IAsyncDisposable
         {
             await Agent.DisposeAsync();
         }
+
+        if (Imds is not null)
+        {
+            await Imds.DisposeAsync();
+        }
+    }
+
+    /// <summary>Waits until the agent exits by itself (after a lifecycle termination); false on timeout.</summary>
+    public async Task<bool> WaitExitedAsync(TimeSpan timeout)
+    {
+        if (Agent is not { } agent)
+        {
+            return true;
+        }
+
+        if (!await agent.WaitForExitAsync(timeout))
+        {
+            return false;
+        }
+
+        await ForgetAgentAsync();
+        return true;
     }
 
     private async Task ForgetAgentAsync()

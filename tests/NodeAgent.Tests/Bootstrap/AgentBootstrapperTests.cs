@@ -15,6 +15,7 @@ public sealed class AgentBootstrapperTests
         cluster: demo
         aws: {region: us-east-1, bucket: my-bucket}
         web:
+          publish_key: "ed25519:SeAWcppPXD9lmyacL74Hht47dZ+igMofKyAH9u2NcKw="
           apps: [{name: shop, repository: {type: git, url: /srv/git/shop}}]
         """;
 

@@ -44,6 +44,7 @@ public sealed class ClusterStatusTests
             node: {"{"}id: ops-1, instance_id: i-ops-1, address: 127.0.0.1, state_dir: {dir.Combine("state")}{"}"}
             {stack.AwsYaml(bucket)}
             web:
+              publish_key: "ed25519:SeAWcppPXD9lmyacL74Hht47dZ+igMofKyAH9u2NcKw="
               apps:
                 - name: shop
                   repository: {"{"}type: git, url: /srv/git/shop{"}"}
@@ -78,6 +79,7 @@ public sealed class ClusterStatusTests
             node: {id: ops-1, instance_id: i-ops-1, address: 127.0.0.1, state_dir: {{dir.Combine("state")}}}
             aws: {region: us-east-1, bucket: my-bucket}
             web:
+              publish_key: "ed25519:SeAWcppPXD9lmyacL74Hht47dZ+igMofKyAH9u2NcKw="
               apps:
                 - name: shop
                   repository: {type: git, url: /srv/git/shop}

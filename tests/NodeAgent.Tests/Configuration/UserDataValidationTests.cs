@@ -18,6 +18,7 @@ public sealed class UserDataValidationTests
           region: us-east-1
           bucket: my-bucket
         web:
+          publish_key: "ed25519:SeAWcppPXD9lmyacL74Hht47dZ+igMofKyAH9u2NcKw="
           apps:
             - name: shop
               repository: {type: git, url: "https://git.example.com/shop.git"}

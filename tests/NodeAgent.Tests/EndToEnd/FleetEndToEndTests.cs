@@ -50,6 +50,10 @@ public sealed class FleetEndToEndTests(ITestOutputHelper output)
         Assert.Equal(scenario.CommittedRows, rows);
         scenario.Record("restore of everything", TimeSpan.Zero, $"{rows} rows = every committed row");
 
+        // Every AWS call the agents and the deploy command made is allowed by the template's policy for its role.
+        var policies = NodeAgent.Tests.Install.Aws.NodeAgentTemplate.Load().Check(fleet.RecordedCalls(), fleet.Cluster, fleet.Bucket, LocalStack.Region, "000000000000");
+        Assert.True(policies.Denied.Count == 0, "calls install/aws/nodeagent.yaml does not allow:\n" + string.Join('\n', policies.Denied));
+
         var unexpected = traffic.UnexpectedFailures();
         Log($"traffic: {traffic.Requests} requests, {traffic.Failed} failed, {unexpected.Count} outside the documented windows");
         Assert.True(traffic.Requests > 500, $"the probe sent only {traffic.Requests} requests");

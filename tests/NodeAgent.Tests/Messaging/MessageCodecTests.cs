@@ -54,6 +54,10 @@ public sealed class MessageCodecTests
             { future, "in the future" },
             { good.Replace("{\"nodeagent\":1,", "{\"nodeagent\":1,\"url\":\"https://evil\","), "unknown field 'url'" },
             { good.Replace("\"nodeagent\":1,", "\"nodeagent\":2,"), "'nodeagent' must be 1" },
+            // Issue 12 #12: these threw inside the codec (GetInt32) before the signature check.
+            { good.Replace("\"nodeagent\":1,", "\"nodeagent\":1.5,"), "'nodeagent' must be 1" },
+            { good.Replace("\"nodeagent\":1,", "\"nodeagent\":10000000000,"), "'nodeagent' must be 1" },
+            { good.Replace("\"type\":\"deploy\"", "\"type\":\"\\ud800\""), "cannot be decoded" },
             { good.Replace("\"type\":\"deploy\",", string.Empty), "'type' is missing" },
             { good.Replace("\"sent_at\":\"", "\"sent_at\":\"yesterday "), "'sent_at'" },
             { "{\"Type\":\"Notification\",\"Message\":\"{oops\"}", "inside an SNS notification" },

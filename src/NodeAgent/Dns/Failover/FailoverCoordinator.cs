@@ -45,6 +45,7 @@ public sealed partial class FailoverCoordinator
     private long _highestEpoch;
     private DateTimeOffset? _confirmedUntil;
     private int _failedRounds;
+    private volatile bool _relinquished;
 
     public FailoverCoordinator(
         IDnsProvider provider,
@@ -93,6 +94,14 @@ public sealed partial class FailoverCoordinator
             {
                 _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
                 _metrics.FailoverEpoch.Set(lease.Epoch);
+            }
+
+            if (_relinquished)
+            {
+                // This node is going away (a lifecycle termination handed the name over): it never claims again.
+                PublishStandby(observed, lease);
+                _failedRounds = 0;
+                return FailoverRole.Standby;
             }
 
             var role = observed.IsEmpty ? await AcquireAsync(DnsPrecondition.Absent, null, self, now, "the name was free", cancellationToken)
@@ -171,6 +180,52 @@ public sealed partial class FailoverCoordinator
                 Publish(new FailoverSnapshot(FailoverRole.Standby, _identity.NodeId, lease.Epoch, released.Expires,
                     $"standby: released {Name} (epoch {lease.Epoch}) on stop"), ready: true);
             }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// The node is going away for good (an instance termination): from now on it never claims, renews or takes over the
+    /// name. If it holds the name, it hands it over in one conditional write: with a <paramref name="peerNodeId"/> (a
+    /// peer its caller found healthy) the name points at the peer at once, whose lease it is (epoch + 1), so clients
+    /// move without waiting for the peer's next round; without one the lease just ends now and the peer takes over at
+    /// its next round. True when this node held the name and the write applied.
+    /// </summary>
+    public async Task<bool> HandOverAsync(string? peerNodeId, IPAddress? peerAddress, CancellationToken cancellationToken)
+    {
+        _relinquished = true;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var observed = await _provider.ReadAsync(Name, cancellationToken);
+            var lease = LeaseRecord.Find(observed.Texts);
+            if (lease is null || lease.Owner != _identity.NodeId)
+            {
+                PublishStandby(observed, lease);
+                return false;
+            }
+
+            var now = _time.GetUtcNow();
+            var epoch = Math.Max(_highestEpoch, lease.Epoch) + 1;
+            var (desired, handed) = peerNodeId is not null && peerAddress is not null
+                ? (DnsRecordSet.Of(peerAddress, _ttl, new LeaseRecord(peerNodeId, epoch, now, now + _settings.Lease).Format()), new LeaseRecord(peerNodeId, epoch, now, now + _settings.Lease))
+                : (new DnsRecordSet { Addresses = observed.Addresses, Texts = [(lease with { Expires = now }).Format()] }, lease with { Expires = now });
+            var result = await _provider.UpdateAsync(new DnsUpdate(Name, DnsPrecondition.Exactly(observed), desired, _ttl), cancellationToken);
+            _metrics.Update("handover", result);
+            if (result != DnsUpdateResult.Applied)
+            {
+                LogRaced(_logger, Name, "handover");
+                return false;
+            }
+
+            _highestEpoch = Math.Max(_highestEpoch, handed.Epoch);
+            LogHandedOver(_logger, Name, handed.Owner == _identity.NodeId ? "(whoever claims it next)" : handed.Owner, handed.Epoch);
+            Publish(new FailoverSnapshot(FailoverRole.Standby, handed.Owner, handed.Epoch, handed.Expires,
+                $"standby: handed {Name} over to {handed.Owner} (epoch {handed.Epoch}); this node is going away"), ready: true);
+            return true;
         }
         finally
         {
@@ -386,6 +441,9 @@ public sealed partial class FailoverCoordinator
 
     [LoggerMessage(EventId = 5029, Level = LogLevel.Error, Message = "Failover: could not renew {Name} (epoch {Epoch}) before the lease ran out at {Until}; no longer acting as active")]
     private static partial void LogSelfFenced(ILogger logger, string name, long epoch, string until, Exception exception);
+
+    [LoggerMessage(EventId = 5033, Level = LogLevel.Warning, Message = "Failover: handed {Name} over to {Peer} (epoch {Epoch}); this node is going away and will not claim it again")]
+    private static partial void LogHandedOver(ILogger logger, string name, string peer, long epoch);
 
     [LoggerMessage(EventId = 5030, Level = LogLevel.Information, Message = "Failover: {Holder} answers its probes again after {Failures} failures")]
     private static partial void LogHolderRecovered(ILogger logger, string holder, int failures);

@@ -193,7 +193,7 @@ public sealed partial class Route53Provider : IDnsProvider, IDisposable
         {
             return await _retry.ExecuteAsync(async ct =>
             {
-                var credentials = await CredentialsAsync();
+                var credentials = Credentials();
                 using var request = new HttpRequestMessage(method, uri);
                 if (body is not null)
                 {
@@ -201,7 +201,7 @@ public sealed partial class Route53Provider : IDnsProvider, IDisposable
                     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/xml");
                 }
 
-                SigV4Signer.Sign(request, body ?? [], credentials, SigningRegion, "route53", _time.GetUtcNow());
+                await AwsRequestSigner.SignAsync(request, body ?? [], credentials, SigningRegion, "route53", _time.GetUtcNow(), ct);
                 _counter?.Count("route53", operation);
                 using var response = await _http.SendAsync(request, ct);
                 var text = await response.Content.ReadAsStringAsync(ct);
@@ -258,11 +258,8 @@ public sealed partial class Route53Provider : IDnsProvider, IDisposable
         return new AmazonServiceException(message, null, (int)status >= 500 ? ErrorType.Receiver : ErrorType.Sender, code, requestId, status);
     }
 
-    private async Task<ImmutableCredentials> CredentialsAsync()
-    {
-        _credentials ??= AwsClientFactory.Credentials(_aws) ?? await new DefaultAWSCredentialsIdentityResolver().ResolveIdentityAsync(null!);
-        return await _credentials.GetCredentialsAsync();
-    }
+    /// <summary><c>aws.credentials</c>, else the SDK's default chain (the instance profile); the signer refreshes them as they expire.</summary>
+    private AWSCredentials Credentials() => _credentials ??= AwsClientFactory.ResolveCredentials(_aws);
 
     /// <summary>Route 53 is a global service signed in us-east-1 (aws partition).</summary>
     private static string SigningRegion => "us-east-1";

@@ -13,7 +13,7 @@ public sealed class DumpCatalog(IObjectStore store, MariaDbLayout layout)
         {
             var key = layout.Manifest(group.Key!);
             DumpManifest? manifest = null;
-            if (group.Any(o => o.Key == key) && await store.GetAsync(key, cancellationToken) is { } stored)
+            if (group.Any(o => o.Key == key) && await store.GetAsync(key, DocumentLimits.Manifest, cancellationToken) is { } stored)
             {
                 manifest = DumpManifest.Parse(stored.Content, key);
             }

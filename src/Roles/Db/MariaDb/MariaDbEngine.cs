@@ -35,6 +35,10 @@ public sealed class MariaDbEngine(DbSection db) : IDbEngine
         services.AddSingleton<IBackupOperations>(sp => new MariaDbBackupOperations(sp.GetRequiredService<MariaDbBackups>()));
     }
 
-    /// <summary>The binlog shipper, every <c>db.backup.binlog_interval</c>.</summary>
-    public void AddArchiving(RoleBuilder role) => role.Loop<BinlogShipService>();
+    /// <summary>The binlog shipper, every <c>db.backup.binlog_interval</c>; its flush before an instance termination.</summary>
+    public void AddArchiving(RoleBuilder role)
+    {
+        role.Loop<BinlogShipService>();
+        role.Services.AddSingleton<Lifecycle.IArchiveFlush>(sp => new MariaDbBinlogFlush(new MariaDbClient(db.MariaDb!), sp.GetRequiredService<BinlogShipService>()));
+    }
 }

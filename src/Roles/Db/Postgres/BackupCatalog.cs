@@ -18,7 +18,7 @@ public sealed class BackupCatalog(IObjectStore store, ArchiveLayout layout)
         {
             var manifestKey = layout.Manifest(group.Key);
             BaseBackupManifest? manifest = null;
-            if (group.Any(x => x.o.Key == manifestKey) && await store.GetAsync(manifestKey, cancellationToken) is { } stored)
+            if (group.Any(x => x.o.Key == manifestKey) && await store.GetAsync(manifestKey, DocumentLimits.Manifest, cancellationToken) is { } stored)
             {
                 manifest = BaseBackupManifest.Parse(stored.Content, manifestKey);
             }

@@ -40,6 +40,7 @@ public sealed class PostgresEngine(DbSection db) : IDbEngine
     public void AddArchiving(RoleBuilder role)
     {
         role.StartupTask<WriteArchiveSettingsTask>();
+        role.Services.AddSingleton<Lifecycle.IArchiveFlush>(sp => new PostgresWalFlush(new PostgresClient(db.PostgreSql!), sp.GetRequiredService<TimeProvider>()));
         role.Services.AddHostedService(sp =>
         {
             var backups = sp.GetRequiredService<PostgresBackups>();

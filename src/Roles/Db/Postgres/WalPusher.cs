@@ -102,7 +102,7 @@ public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, 
             return;
         }
 
-        var stored = await store.GetAsync(layout.Identity, cancellationToken);
+        var stored = await store.GetAsync(layout.Identity, DocumentLimits.Manifest, cancellationToken);
         if (stored is null)
         {
             var identity = new ArchiveIdentity
@@ -118,7 +118,7 @@ public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, 
             }
             catch (PreconditionFailedException)
             {
-                stored = await store.GetAsync(layout.Identity, cancellationToken);
+                stored = await store.GetAsync(layout.Identity, DocumentLimits.Manifest, cancellationToken);
             }
         }
 

@@ -75,13 +75,13 @@ public sealed record LbSection : IRoleSection
         var cidrs = r.StringList("allowed_cidrs", required: true, max: 100);
         for (var i = 0; i < cidrs.Count; i++)
         {
-            if (IPNetwork.TryParse(cidrs[i], out var network))
+            if (Addresses.TryParseCidr(cidrs[i], out var network))
             {
                 networks.Add(network);
             }
             else
             {
-                r.Error($"allowed_cidrs[{i}]", $"expected a CIDR block such as 10.0.0.0/16, got '{cidrs[i]}'");
+                r.Error($"allowed_cidrs[{i}]", $"expected {Addresses.CidrHint}, got '{SafeText.Escape(cidrs[i])}'");
             }
         }
 
@@ -153,7 +153,7 @@ public sealed record LbBackendConfig
             App = app ?? string.Empty,
             Hosts = r.StringList("hosts", max: 100, pattern: Names.DnsName(), patternHint: Names.DnsNameHint),
             Balance = r.Choice("balance", Default.Balance, Algorithms),
-            Cookie = r.String("cookie", pattern: new("^[A-Za-z0-9_-]{1,64}$"), patternHint: "a cookie name of letters, digits, '_' and '-'"),
+            Cookie = r.String("cookie", pattern: Names.Cookie(), patternHint: Names.CookieHint),
             Port = r.OptionalInt("port", 1, 65535),
             Check = r.Section("check", HttpCheckConfig.Read) ?? new HttpCheckConfig(),
         };

@@ -28,6 +28,7 @@ public static class FailoverServiceCollectionExtensions
         services.TryAddSingleton<FailoverCoordinator>();
         role.StartupTask<ClaimSharedNameTask>()
             .Loop<FailoverService>()
+            .TerminationStep<HandOverOnTerminationStep>()
             .ReadinessCheck(FailoverCoordinator.ReadinessCheck, "starting: the first failover round has not run");
         return role;
     }

@@ -19,23 +19,29 @@ public sealed partial class HaproxyConfigFiles(LbSection lb, AgentConfig config,
     /// <summary>The membership last written (or loaded at startup).</summary>
     public HaproxyMembership Membership { get; private set; } = HaproxyMembership.Empty;
 
-    /// <summary>Loads membership.json; a damaged file is logged and replaced by an empty membership (the registry refills it).</summary>
+    /// <summary>
+    /// Loads membership.json. Each entry is checked on its own: a bad one (a name that is not a node id, a bad address,
+    /// port or id) is dropped with its reason logged, the rest is kept; a damaged file is logged and replaced by an
+    /// empty membership. Either way the lb starts, and the registry listing refills what is missing.
+    /// </summary>
     public HaproxyMembership Load()
     {
         try
         {
-            Membership = HaproxyMembership.Load(paths.Membership);
-            foreach (var server in Membership.Servers)
+            var (loaded, dropped) = HaproxyMembership.Load(paths.Membership);
+            foreach (var reason in dropped)
             {
-                if (!Names.App().IsMatch(server.App) || !Names.IsNodeId(server.Name) || server.Port is < 1 or > 65535 || server.Id < 1)
-                {
-                    throw new InvalidDataException($"server '{server.Key}' is not valid");
-                }
+                LogMembershipEntryDropped(logger, paths.Membership, reason);
             }
 
-            Membership = new HaproxyMembership(Membership.Servers.Where(s => _lb.Backends.Any(b => b.App == s.App)).ToList());
+            Membership = new HaproxyMembership(loaded.Servers.Where(s => _lb.Backends.Any(b => b.App == s.App)).ToList());
+            if (dropped.Count > 0)
+            {
+                // Rewritten at once without the bad entries: a file that fails validation is never left on disk.
+                Membership.Save(paths.Membership);
+            }
         }
-        catch (Exception ex) when (ex is JsonException or InvalidDataException or FormatException or IOException)
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or FormatException or IOException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             LogMembershipUnreadable(logger, paths.Membership, ex);
             Membership = HaproxyMembership.Empty;
@@ -98,6 +104,9 @@ public sealed partial class HaproxyConfigFiles(LbSection lb, AgentConfig config,
         var fields = line.Split(' ');
         return fields.Length > 9 ? string.Join(' ', fields.Take(9).Concat(fields.Skip(10))) : line;
     }
+
+    [LoggerMessage(EventId = 4121, Level = LogLevel.Warning, Message = "{File}: dropped an entry that does not pass validation: {Reason}")]
+    private static partial void LogMembershipEntryDropped(ILogger logger, string file, string reason);
 
     [LoggerMessage(EventId = 4120, Level = LogLevel.Warning, Message = "Cannot read {File}; starting HAProxy with no servers until the registry listing refills them")]
     private static partial void LogMembershipUnreadable(ILogger logger, string file, Exception exception);

@@ -9,8 +9,9 @@ namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
 /// Tells each draining web node that this lb no longer sends it anything (<c>membership</c> <c>removed</c>) — once
-/// none of its servers runs or is still leaving here. The node waits for these answers before it stops its web
-/// server; each node is told once per drain.
+/// none of its servers runs or is still leaving here. The answer names the drain (id and start time, from the node's
+/// registry record), and the node counts it only for that drain. The node waits for these answers before it stops its
+/// web server; each drain is answered once.
 /// </summary>
 public sealed class DrainAcknowledger(
     AgentConfig config,
@@ -37,6 +38,8 @@ public sealed class DrainAcknowledger(
                 NodeId = record.NodeId,
                 Event = MembershipMessage.Removed,
                 By = identity.NodeId,
+                DrainId = record.Drain?.Id,
+                DrainStartedAt = record.Drain?.StartedAt,
             }.Serialize();
             await publisher.SendAsync(new Uri(record.QueueUrl!), MembershipMessage.Type, body, cancellationToken);
             nodes.Answered(record.NodeId);

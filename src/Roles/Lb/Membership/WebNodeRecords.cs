@@ -3,14 +3,16 @@ using NodeAgent.Registry;
 namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
-/// What the registry last said about each web node, and which draining nodes were already told that they are out of
-/// rotation here. A node that vanished from the registry is kept while a server of it is still leaving, so its drain
-/// is still answered. Used inside the <see cref="MembershipGate"/>.
+/// What the registry last said about each web node, and which drains were already told that the node is out of
+/// rotation here. An answer is per drain (its id from the node's record): a node that drains again later is answered
+/// again, a drain already answered is not. A node that vanished from the registry is kept while a server of it is
+/// still leaving, so its drain is still answered. Used inside the <see cref="MembershipGate"/>.
 /// </summary>
 public sealed class WebNodeRecords
 {
     private readonly Dictionary<string, NodeRecord> _records = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _answered = new(StringComparer.Ordinal);
+    /// <summary>Node id → the drain answered ("" for a node that publishes no drain id: an older agent).</summary>
+    private readonly Dictionary<string, string> _answered = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Takes a new listing. Returns the nodes whose health went from <c>healthy</c> to <c>unhealthy</c> since the last
@@ -47,7 +49,17 @@ public sealed class WebNodeRecords
 
     /// <summary>Draining nodes with a queue that have not been told yet.</summary>
     public IReadOnlyList<NodeRecord> AwaitingAnswer()
-        => _records.Values.Where(r => r.Health == NodeHealth.Draining && r.QueueUrl is not null && !_answered.Contains(r.NodeId)).ToList();
+        => _records.Values.Where(r => r.Health == NodeHealth.Draining && r.QueueUrl is not null
+                                      && (!_answered.TryGetValue(r.NodeId, out var drain) || drain != DrainOf(r))).ToList();
 
-    public void Answered(string nodeId) => _answered.Add(nodeId);
+    /// <summary>The node's current drain was answered.</summary>
+    public void Answered(string nodeId)
+    {
+        if (_records.TryGetValue(nodeId, out var record))
+        {
+            _answered[nodeId] = DrainOf(record);
+        }
+    }
+
+    private static string DrainOf(NodeRecord record) => record.Drain?.Id ?? string.Empty;
 }

@@ -44,12 +44,12 @@ public static partial class RevisionSyntax
     /// <summary>A full or abbreviated (at least 7 digits) commit id.</summary>
     public static bool IsCommitId(string revision) => CommitId().IsMatch(revision);
 
-    [GeneratedRegex("^[A-Za-z0-9._/-]+$")]
+    [GeneratedRegex(@"\A[A-Za-z0-9._/-]+\z")]
     private static partial Regex GitRef();
 
-    [GeneratedRegex("^[0-9a-f]{7,40}$")]
+    [GeneratedRegex(@"\A[0-9a-f]{7,40}\z")]
     private static partial Regex CommitId();
 
-    [GeneratedRegex("^(HEAD|[1-9][0-9]{0,9}|0)$")]
+    [GeneratedRegex(@"\A(HEAD|[1-9][0-9]{0,9}|0)\z")]
     private static partial Regex SvnRevision();
 }

@@ -13,6 +13,7 @@ using NodeAgent.Registry;
 using NodeAgent.Roles.Web.Checkout;
 using NodeAgent.Roles.Web.Configuration;
 using NodeAgent.Roles.Web.Deploy;
+using NodeAgent.Security;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Web.Cli;
@@ -22,10 +23,15 @@ namespace NodeAgent.Roles.Web.Cli;
 /// next sequence, writes the app's desired release to S3 and nudges every live node that serves it. With
 /// <c>--wait</c> it follows the nodes' status records live and exits 7 if any node failed or did not finish in time.
 /// AWS settings, the bucket, the cluster and the signing key come from user-data in the node format
-/// (<c>--user-data FILE</c>, or instance metadata on a node).
+/// (<c>--user-data FILE</c>, or instance metadata on a node); the publish key (the private half, which signs
+/// <c>desired.json</c>) from <c>--publish-key FILE</c> or <c>NODEAGENT_PUBLISH_KEY</c>. <c>--reset-sequence</c>
+/// republishes from the sequence the nodes really applied, after a confirmation (docs/deploys.md).
 /// </summary>
 public static class DeployCommand
 {
+    /// <summary>Environment variable naming the publish key file when <c>--publish-key</c> is not given.</summary>
+    public const string PublishKeyVariable = "NODEAGENT_PUBLISH_KEY";
+
     public static Command Create(CliContext context)
     {
         var app = new Option<string>("--app") { Description = "The app to deploy.", Required = true };
@@ -34,16 +40,21 @@ public static class DeployCommand
         var wait = new Option<bool>("--wait") { Description = "Follow every node's progress; exit 7 if any node fails or times out." };
         var timeout = new Option<string>("--timeout") { Description = "How long --wait waits (duration, default 10m).", DefaultValueFactory = _ => "10m" };
         var json = new Option<bool>("--json") { Description = "Print the publish (and with --wait, the outcome) as one JSON line." };
+        var publishKey = new Option<string?>("--publish-key") { Description = $"Private publish key (PEM) that signs desired.json (default: ${PublishKeyVariable})." };
+        var reset = new Option<bool>("--reset-sequence") { Description = "Republish from the sequence the nodes really applied, ignoring an out-of-bounds desired record or hint (asks for confirmation)." };
+        var yes = new Option<bool>("--yes") { Description = "Confirm --reset-sequence without asking." };
         var command = new Command("deploy", "Publish a new desired release of an app and nudge every node serving it.")
         {
-            app, revision, cluster, wait, timeout, json,
+            app, revision, cluster, wait, timeout, json, publishKey, reset, yes,
         };
         command.SetAction((parse, ct) => RunAsync(parse, context, new Options(
-            parse.GetValue(app)!, parse.GetValue(revision), parse.GetValue(cluster), parse.GetValue(wait), parse.GetValue(timeout)!, parse.GetValue(json)), ct));
+            parse.GetValue(app)!, parse.GetValue(revision), parse.GetValue(cluster), parse.GetValue(wait), parse.GetValue(timeout)!, parse.GetValue(json),
+            parse.GetValue(publishKey), parse.GetValue(reset), parse.GetValue(yes)), ct));
         return command;
     }
 
-    private sealed record Options(string App, string? Revision, string? Cluster, bool Wait, string Timeout, bool Json);
+    private sealed record Options(string App, string? Revision, string? Cluster, bool Wait, string Timeout, bool Json,
+        string? PublishKey, bool ResetSequence, bool Yes);
 
     private static async Task<int> RunAsync(ParseResult parse, CliContext context, Options options, CancellationToken cancellationToken)
     {
@@ -71,6 +82,25 @@ public static class DeployCommand
             return (int)ExitCode.Usage;
         }
 
+        var keyFile = options.PublishKey ?? context.GetEnvironment(PublishKeyVariable);
+        if (string.IsNullOrEmpty(keyFile))
+        {
+            await context.Error.WriteLineAsync($"nodeagent deploy: desired.json must be signed: give the private publish key with --publish-key FILE or ${PublishKeyVariable} (nodeagent publish-key generate makes one; docs/security.md)");
+            return (int)ExitCode.Usage;
+        }
+
+        PublishSigningKey signer;
+        try
+        {
+            signer = PublishSigningKey.FromFile(keyFile);
+        }
+        catch (Exception ex) when (ex is FormatException or IOException or UnauthorizedAccessException)
+        {
+            await context.Error.WriteLineAsync($"nodeagent deploy: cannot use the publish key: {ex.Message}");
+            return (int)ExitCode.Usage;
+        }
+
+        using var _ = signer;
         using var loggers = AgentLogging.CreateFactory(parse.GetValue(GlobalOptions.LogFormatOption), LogLevel.Warning);
         var (config, code) = await ConfigOnlyLoader.LoadAsync(parse, context, loggers, cancellationToken);
         if (config is null)
@@ -78,7 +108,18 @@ public static class DeployCommand
             return (int)code;
         }
 
+        if (config.RoleSection is WebSection { PublishKey: { } expected } && !expected.SameAs(signer.PublicKey))
+        {
+            await context.Error.WriteLineAsync($"nodeagent deploy: the publish key {keyFile} is not the one the web nodes verify with (web.publish_key is {expected}, this key's public half is {signer.PublicKey}); nodes would refuse the deploy");
+            return (int)ExitCode.Usage;
+        }
+
         var clusterName = options.Cluster ?? config.Cluster;
+        if (options.ResetSequence && !await ConfirmResetAsync(context, options, clusterName))
+        {
+            return (int)ExitCode.Usage;
+        }
+
         await using var services = new ServiceCollection()
             .AddSingleton(loggers)
             .AddSingleton(typeof(ILogger<>), typeof(Logger<>))
@@ -86,6 +127,7 @@ public static class DeployCommand
             .AddMessageQueue(config.Aws)
             .AddRegistryClient(config.Registry)
             .AddMessagePublishing(config.Queue)
+            .AddSingleton(signer)
             .AddSingleton<DeployPublisher>()
             .AddSingleton<DeploymentStatusStore>()
             .BuildServiceProvider();
@@ -93,7 +135,14 @@ public static class DeployCommand
         PublishResult result;
         try
         {
-            result = await publisher.PublishAsync(clusterName, options.App, options.Revision, DeployPublisher.DefaultPublisher(), cancellationToken);
+            result = options.ResetSequence
+                ? await publisher.ResetAsync(clusterName, options.App, options.Revision, DeployPublisher.DefaultPublisher(), cancellationToken)
+                : await publisher.PublishAsync(clusterName, options.App, options.Revision, DeployPublisher.DefaultPublisher(), cancellationToken);
+        }
+        catch (PublishRefusedException ex)
+        {
+            await context.Error.WriteLineAsync($"nodeagent deploy: refused: {ex.Message}");
+            return (int)ExitCode.OperationFailed;
         }
         catch (PublishSupersededException ex)
         {
@@ -141,6 +190,32 @@ public static class DeployCommand
         }
 
         return outcome.Succeeded ? (int)ExitCode.Ok : (int)ExitCode.OperationFailed;
+    }
+
+    /// <summary>A reset replaces the desired record whatever it says: asked for by <c>--yes</c>, or by typing the app's
+    /// name at a terminal.</summary>
+    private static async Task<bool> ConfirmResetAsync(CliContext context, Options options, string cluster)
+    {
+        if (options.Yes)
+        {
+            return true;
+        }
+
+        if (context.Confirmations is null)
+        {
+            await context.Error.WriteLineAsync("nodeagent deploy: --reset-sequence replaces the desired state of the app whatever sequence it holds; add --yes to confirm (standard input is not a terminal)");
+            return false;
+        }
+
+        await context.Out.WriteAsync($"--reset-sequence replaces the desired state of app '{options.App}' in cluster '{cluster}' with a sequence worked out from what the nodes applied. Type the app name to confirm: ");
+        var answer = await context.Confirmations.ReadLineAsync();
+        if (answer?.Trim() == options.App)
+        {
+            return true;
+        }
+
+        await context.Error.WriteLineAsync("nodeagent deploy: not confirmed; nothing was published");
+        return false;
     }
 
     private static string PublishJson(string cluster, PublishResult result, IReadOnlyList<DeploymentStatus>? statuses, bool? succeeded)

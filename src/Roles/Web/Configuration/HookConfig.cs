@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using NodeAgent.Configuration;
 
 namespace NodeAgent.Roles.Web.Configuration;
@@ -18,12 +17,10 @@ public sealed record HookConfig
 
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
-    private static readonly Regex EnvName = new("^[A-Za-z_][A-Za-z0-9_]*$", RegexOptions.Compiled);
-
     public static HookConfig Read(ConfigReader r) => new()
     {
-        Command = r.StringList("command", required: true, max: 256),
+        Command = r.StringList("command", required: true, max: 256, allowNewlines: true),
         Timeout = r.Duration("timeout", Default.Timeout, TimeSpan.FromSeconds(1), TimeSpan.FromHours(6)),
-        Environment = r.StringMap("env", EnvName, "an environment variable name"),
+        Environment = r.StringMap("env", Names.EnvName(), Names.EnvNameHint),
     };
 }

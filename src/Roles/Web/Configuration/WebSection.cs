@@ -1,4 +1,5 @@
 using NodeAgent.Configuration;
+using NodeAgent.Security;
 
 namespace NodeAgent.Roles.Web.Configuration;
 
@@ -38,6 +39,12 @@ public sealed record WebSection : IRoleSection
 
     public required IReadOnlyList<AppConfig> Apps { get; init; }
 
+    /// <summary>
+    /// The public half of the cluster's publish key: <c>desired.json</c> must carry a signature it verifies, or the node
+    /// refuses it (docs/security.md). Required on every web node; null only in tests that build a section by hand.
+    /// </summary>
+    public PublishKey? PublishKey { get; init; }
+
     public static WebSection Read(ConfigReader r)
     {
         var apps = r.List("apps", AppConfig.Read, required: true, max: 100);
@@ -56,6 +63,24 @@ public sealed record WebSection : IRoleSection
             Server = r.Section("server", HookConfig.Read),
             Health = r.Section("health", HttpCheckConfig.Read),
             Apps = apps,
+            PublishKey = ReadPublishKey(r),
         };
+    }
+
+    private static PublishKey? ReadPublishKey(ConfigReader r)
+    {
+        var text = r.String("publish_key", required: true, maxLength: 128);
+        if (text is null)
+        {
+            return null;
+        }
+
+        if (!PublishKey.TryParse(text, out var key))
+        {
+            r.Error("publish_key", $"expected {PublishKey.Hint}, got '{SafeText.Escape(text)}'");
+            return null;
+        }
+
+        return key;
     }
 }

@@ -28,14 +28,15 @@ public static class DeployJson
             return (null, $"document is {content.Length} bytes; at most {MaxBytes} are accepted");
         }
 
+        var typeInfo = TypeInfo<T>();
         try
         {
-            var value = JsonSerializer.Deserialize(content, TypeInfo<T>());
+            var value = JsonSerializer.Deserialize(content, typeInfo);
             return value is null ? (null, "document is JSON null") : (value, null);
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException or FormatException or OverflowException)
         {
-            return (null, $"malformed JSON: {ex.Message.Split(" Path:")[0]}");
+            return (null, $"malformed JSON: {NodeAgent.Configuration.SafeText.Escape(ex.Message.Split(" Path:")[0], 200)}");
         }
     }
 

@@ -29,6 +29,18 @@ public sealed record DeployMessage(string App, string? Revision, long Sequence)
     /// <summary>Parses a body; never throws for bad input.</summary>
     public static (DeployMessage? Message, string? Error) Parse(string body)
     {
+        try
+        {
+            return ParseUnguarded(body);
+        }
+        catch (Exception ex) when (Messaging.MessageCodec.IsParserException(ex))
+        {
+            return (null, $"deploy body cannot be parsed ({ex.GetType().Name}): {SafeText.Escape(ex.Message, 200)}");
+        }
+    }
+
+    private static (DeployMessage? Message, string? Error) ParseUnguarded(string body)
+    {
         if (Encoding.UTF8.GetByteCount(body) > MaxBodyBytes)
         {
             return (null, $"deploy body is larger than {MaxBodyBytes} bytes");
@@ -102,7 +114,12 @@ public sealed record DeployMessage(string App, string? Revision, long Sequence)
                 return (null, "deploy field 'sequence' must be at least 1");
             }
 
-            if (revision is not null && (revision.Length is 0 or > Checkout.RevisionSyntax.MaxLength || revision.Any(char.IsControl)))
+            if (sequence > DesiredSequence.Max)
+            {
+                return (null, $"deploy field 'sequence' is past the maximum {DesiredSequence.Max}");
+            }
+
+            if (revision is not null && (revision.Length is 0 or > Checkout.RevisionSyntax.MaxLength || !SafeText.IsPrintableAscii(revision)))
             {
                 return (null, $"deploy field 'revision' must be 1-{Checkout.RevisionSyntax.MaxLength} printable characters");
             }

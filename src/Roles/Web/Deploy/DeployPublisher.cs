@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Messaging;
 using NodeAgent.Registry;
+using NodeAgent.Security;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Web.Deploy;
@@ -10,18 +11,22 @@ namespace NodeAgent.Roles.Web.Deploy;
 /// <summary>
 /// The publisher side of a deploy (<c>nodeagent deploy</c>): claims the next cluster-wide sequence, writes the app's
 /// desired release to S3, then sends a <c>deploy</c> nudge to the queue of every live node that serves the app.
-/// S3 stays the truth: a node that misses its message catches up at its next safety poll or boot.
+/// S3 stays the truth: a node that misses its message catches up at its next safety poll or boot. The desired record
+/// is signed with the publish key (<see cref="PublishSigningKey"/>); nodes refuse what it does not sign.
 /// </summary>
 /// <remarks>
 /// Sequence allocation: the next number after max(hint, current desired) is claimed by creating
 /// <c>deployments/&lt;seq&gt;.json</c> with If-None-Match; the desired record is replaced with If-Match on the ETag
 /// read. Both are read back and checked for this publish's nonce, which catches most races on stores that ignore
-/// conditional writes (fauxqs); docs/deploys.md describes the window that remains there.
+/// conditional writes (fauxqs); docs/deploys.md describes the window that remains there. Sequences are bounded
+/// (<see cref="DesiredSequence"/>): the publisher refuses to go past the maximum or to jump more than the allowed step,
+/// and <see cref="ResetAsync"/> is the operator's way out when a record pushed the sequence out of bounds.
 /// </remarks>
 public sealed partial class DeployPublisher(
     IObjectStore store,
     INodeRegistry registry,
     MessagePublisher messages,
+    PublishSigningKey signer,
     TimeProvider time,
     ILogger<DeployPublisher> logger)
 {
@@ -30,10 +35,68 @@ public sealed partial class DeployPublisher(
 
     public async Task<PublishResult> PublishAsync(string cluster, string app, string? revision, string publishedBy, CancellationToken cancellationToken)
     {
+        var current = await _desired.ReadAsync(cluster, app, cancellationToken);
+        if (current.Problem is not null && current.Sequence is not (>= 0 and <= DesiredSequence.Max))
+        {
+            throw new PublishRefusedException(
+                $"the desired state of app '{app}' cannot be continued: {current.Problem}. If it was tampered with, run 'nodeagent deploy --app {app} --reset-sequence' (docs/deploys.md)");
+        }
+
+        var floor = current.Sequence ?? 0;
+        var hint = await ReadHintAsync(cluster, cancellationToken);
+        if (hint > DesiredSequence.Max)
+        {
+            LogHintOutOfBounds(logger, DeployKeys.SequenceHint(cluster), hint);
+            hint = 0;
+        }
+
+        var start = Math.Max(floor, hint) + 1;
+        if (start > DesiredSequence.Max)
+        {
+            throw new PublishRefusedException(
+                $"the next sequence of cluster '{cluster}' would pass the maximum {DesiredSequence.Max}; run 'nodeagent deploy --app {app} --reset-sequence' (docs/deploys.md)");
+        }
+
+        if (floor > 0 && start - floor > DesiredSequence.MaxStep)
+        {
+            throw new PublishRefusedException(
+                $"the sequence hint {DeployKeys.SequenceHint(cluster)} says {hint}, more than {DesiredSequence.MaxStep:N0} past app '{app}''s desired sequence {floor}: nodes would refuse it. If the hint was tampered with, run 'nodeagent deploy --app {app} --reset-sequence'");
+        }
+
+        return await PublishFromAsync(cluster, app, revision, publishedBy, start, reset: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// <c>nodeagent deploy --reset-sequence</c>: publishes the app again from a sequence worked out from what the
+    /// cluster really applied — the sequences the app's nodes report in the registry and the publish claims near
+    /// them — ignoring the desired record and the hint, which may have been pushed out of bounds. The desired record
+    /// is replaced whatever sequence it held, and the hint is rewritten.
+    /// </summary>
+    public async Task<PublishResult> ResetAsync(string cluster, string app, string? revision, string publishedBy, CancellationToken cancellationToken)
+    {
+        var listing = await registry.ListAsync(cluster, Web.WebRole.RoleName, cancellationToken);
+        var applied = listing.Entries
+            .Select(e => e.Record.Apps.GetValueOrDefault(app)?.Sequence ?? 0)
+            .Where(s => s is > 0 and <= DesiredSequence.Max)
+            .DefaultIfEmpty(0)
+            .Max();
+        var claims = (await store.ListAsync(DeployKeys.Deployments(cluster), "/", cancellationToken)).Objects
+            .Select(o => DeployKeys.SequenceOfClaim(cluster, o.Key))
+            .Where(s => s is > 0 and <= DesiredSequence.Max && s - applied <= DesiredSequence.MaxStep)
+            .Select(s => s!.Value)
+            .DefaultIfEmpty(0)
+            .Max();
+        var start = Math.Max(applied, claims) + 1;
+        LogReset(logger, app, start, applied, claims);
+        return await PublishFromAsync(cluster, app, revision, publishedBy, start, reset: true, cancellationToken);
+    }
+
+    private async Task<PublishResult> PublishFromAsync(
+        string cluster, string app, string? revision, string publishedBy, long start, bool reset, CancellationToken cancellationToken)
+    {
         var nonce = Guid.NewGuid().ToString("N");
         var publishedAt = time.GetUtcNow();
-        var (current, _) = await _desired.ReadAsync(cluster, app, cancellationToken);
-        var record = await ClaimSequenceAsync(cluster, app, revision, publishedBy, nonce, publishedAt, current?.Sequence ?? 0, cancellationToken);
+        var record = await ClaimSequenceAsync(cluster, app, revision, publishedBy, nonce, publishedAt, start, cancellationToken);
         var desired = new DesiredRelease
         {
             Cluster = cluster,
@@ -44,7 +107,7 @@ public sealed partial class DeployPublisher(
             PublishedBy = publishedBy,
             Nonce = nonce,
         };
-        await WriteDesiredAsync(desired, cancellationToken);
+        await WriteDesiredAsync(desired, reset, cancellationToken);
         LogDesiredWritten(logger, app, desired.Sequence, revision ?? "(default ref)");
 
         var (targets, unreached) = await FanOutAsync(cluster, new DeployMessage(app, revision, desired.Sequence), cancellationToken);
@@ -57,11 +120,16 @@ public sealed partial class DeployPublisher(
     }
 
     private async Task<DeploymentRecord> ClaimSequenceAsync(
-        string cluster, string app, string? revision, string publishedBy, string nonce, DateTimeOffset now, long floor, CancellationToken cancellationToken)
+        string cluster, string app, string? revision, string publishedBy, string nonce, DateTimeOffset now, long start, CancellationToken cancellationToken)
     {
-        var candidate = Math.Max(floor, await ReadHintAsync(cluster, cancellationToken)) + 1;
+        var candidate = start;
         for (var attempt = 0; attempt < MaxAttempts * 5; attempt++, candidate++)
         {
+            if (candidate > DesiredSequence.Max)
+            {
+                throw new PublishRefusedException($"the next sequence of cluster '{cluster}' would pass the maximum {DesiredSequence.Max}");
+            }
+
             var key = DeployKeys.Deployment(cluster, candidate);
             if (await store.HeadAsync(key, cancellationToken) is not null)
             {
@@ -87,7 +155,7 @@ public sealed partial class DeployPublisher(
                 continue;
             }
 
-            var back = await store.GetAsync(key, cancellationToken);
+            var back = await store.GetAsync(key, DeployJson.MaxBytes, cancellationToken);
             if (back is null || DeployJson.Parse<DeploymentRecord>(back.Content).Value?.Nonce != nonce)
             {
                 LogClaimLost(logger, candidate);
@@ -107,52 +175,53 @@ public sealed partial class DeployPublisher(
 
     private async Task<long> ReadHintAsync(string cluster, CancellationToken cancellationToken)
     {
-        var hint = await store.GetAsync(DeployKeys.SequenceHint(cluster), cancellationToken);
-        if (hint is null)
-        {
-            return 0;
-        }
-
         try
         {
-            using var doc = JsonDocument.Parse(hint.Content);
-            return doc.RootElement.GetProperty("sequence").GetInt64();
+            var hint = await store.GetAsync(DeployKeys.SequenceHint(cluster), 1024, cancellationToken);
+            if (hint is null)
+            {
+                return 0;
+            }
+
+            using var doc = JsonDocument.Parse(hint.Content, new JsonDocumentOptions { MaxDepth = 4 });
+            var sequence = doc.RootElement.GetProperty("sequence").GetInt64();
+            return sequence >= 0 ? sequence : throw new FormatException("negative sequence");
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ObjectTooLargeException)
         {
             LogHintUnreadable(logger, DeployKeys.SequenceHint(cluster));
             return 0;
         }
     }
 
-    private async Task WriteDesiredAsync(DesiredRelease desired, CancellationToken cancellationToken)
+    private async Task WriteDesiredAsync(DesiredRelease desired, bool reset, CancellationToken cancellationToken)
     {
         for (var attempt = 1; attempt <= MaxAttempts; attempt++)
         {
-            var (current, etag) = await _desired.ReadAsync(desired.Cluster, desired.App, cancellationToken);
-            if (current is not null && current.Sequence >= desired.Sequence)
+            var current = await _desired.ReadAsync(desired.Cluster, desired.App, cancellationToken);
+            if (!reset && current.Sequence is { } sequence && sequence >= desired.Sequence)
             {
-                throw new PublishSupersededException(desired.App, desired.Sequence, current.Sequence);
+                throw new PublishSupersededException(desired.App, desired.Sequence, sequence);
             }
 
             try
             {
-                await _desired.WriteAsync(desired, current is null ? null : etag, cancellationToken);
+                await _desired.WriteAsync(desired, current.Exists ? current.ETag : null, !current.Exists, signer, cancellationToken);
             }
             catch (PreconditionFailedException)
             {
                 continue;
             }
 
-            var (back, _) = await _desired.ReadAsync(desired.Cluster, desired.App, cancellationToken);
-            if (back?.Nonce == desired.Nonce)
+            var back = await _desired.ReadAsync(desired.Cluster, desired.App, cancellationToken);
+            if (back.Desired?.Nonce == desired.Nonce)
             {
                 return;
             }
 
-            if (back is not null && back.Sequence > desired.Sequence)
+            if (back.Sequence is { } backSequence && backSequence > desired.Sequence && backSequence <= DesiredSequence.Max)
             {
-                throw new PublishSupersededException(desired.App, desired.Sequence, back.Sequence);
+                throw new PublishSupersededException(desired.App, desired.Sequence, backSequence);
             }
         }
 
@@ -201,6 +270,12 @@ public sealed partial class DeployPublisher(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Sequence {Sequence} was claimed by another publisher at the same moment; trying the next")]
     private static partial void LogClaimLost(ILogger logger, long sequence);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Sequence hint {Key} says {Hint}, past the maximum; ignored")]
+    private static partial void LogHintOutOfBounds(ILogger logger, string key, long hint);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "App {App}: resetting the deploy sequence to {Sequence} (highest applied by a node {Applied}, highest claim near it {Claims})")]
+    private static partial void LogReset(ILogger logger, string app, long sequence, long applied, long claims);
 
     [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "Sequence hint {Key} is unreadable; counting from the desired state")]
     private static partial void LogHintUnreadable(ILogger logger, string key);

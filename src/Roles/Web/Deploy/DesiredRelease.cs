@@ -33,11 +33,14 @@ public sealed record DesiredRelease
     public string? Check(string cluster, string app) => this switch
     {
         { Schema: not CurrentSchema } => $"schema {Schema} is not {CurrentSchema}",
-        _ when Cluster != cluster => $"cluster '{Cluster}' does not match '{cluster}'",
-        _ when App != app => $"app '{App}' does not match the key's app '{app}'",
-        _ when !Names.App().IsMatch(App) => "app is not a valid app name",
+        _ when Cluster != cluster => $"cluster '{SafeText.Escape(Cluster)}' does not match '{cluster}'",
+        _ when App != app => $"app '{SafeText.Escape(App)}' does not match the key's app '{app}'",
+        _ when !Names.IsApp(App) => "app is not a valid app name",
         { Sequence: < 1 } => "sequence must be at least 1",
-        { Revision: { } r } when r.Length is 0 or > RevisionSyntax.MaxLength || r.Any(char.IsControl) => "revision is not a short printable string",
+        { Sequence: > DesiredSequence.Max } => $"sequence {Sequence} is past the maximum {DesiredSequence.Max}",
+        { Revision: { } r } when r.Length is 0 or > RevisionSyntax.MaxLength || !SafeText.IsPrintableAscii(r) => "revision is not a short printable string",
+        { PublishedBy: { } by } when by.Length > 200 || !SafeText.IsSafe(by) => "published_by is not a short line of text",
+        _ when Nonce is null || Nonce.Length is 0 or > 64 || !Nonce.All(char.IsAsciiLetterOrDigit) => "nonce is not a short token",
         _ => null,
     };
 }

@@ -30,6 +30,16 @@ public sealed partial class HookRunner(IProcessRunner processes, ILogger<HookRun
             environment[k] = v;
         }
 
+        // A second line of defence behind the validators: no variable of a hook's environment may carry a control
+        // character (a value from a message or S3 never gets here unchecked; this makes sure of it).
+        foreach (var (k, v) in environment)
+        {
+            if (!NodeAgent.Configuration.Names.EnvName().IsMatch(k) || (v is not null && NodeAgent.Configuration.SafeText.Problem(v) is { } problem))
+            {
+                throw new InvalidOperationException($"hook {name} of app {app}: environment variable '{NodeAgent.Configuration.SafeText.Escape(k)}' cannot be passed: {(NodeAgent.Configuration.Names.EnvName().IsMatch(k) ? "its value " + NodeAgent.Configuration.SafeText.Problem(v!) : "not a variable name")}");
+            }
+        }
+
         var output = new StringBuilder();
         var spec = new ProcessSpec(hook.Command[0], hook.Command.Skip(1).ToList())
         {

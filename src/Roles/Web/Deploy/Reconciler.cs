@@ -29,6 +29,9 @@ public sealed partial class Reconciler
     private readonly TimeProvider _time;
     private readonly ILogger<Reconciler> _logger;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.Ordinal);
+
+    /// <summary>Per app, the desired object version last refused (so a refusal is reported once, not every poll).</summary>
+    private readonly ConcurrentDictionary<string, string> _refused = new(StringComparer.Ordinal);
     private readonly Counter _deploys;
     private readonly Histogram _duration;
 
@@ -104,10 +107,15 @@ public sealed partial class Reconciler
             return PreviousFailure(state);
         }
 
-        DesiredRelease? desired;
+        if (hint is { } far && DesiredSequence.Check(far, state.AppliedSequence) is { } farReason)
+        {
+            return new DeployOutcome(DeployOutcomeKind.Rejected, Math.Clamp(far, 0, DesiredSequence.Max), Reason: $"the message's {farReason}");
+        }
+
+        DesiredRead read;
         try
         {
-            (desired, _) = await _desired.ReadAsync(_identity.Cluster, app.Name, cancellationToken);
+            read = await _desired.ReadAsync(_identity.Cluster, app.Name, cancellationToken);
             timeline.Mark("desired");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -116,6 +124,22 @@ public sealed partial class Reconciler
             return new DeployOutcome(DeployOutcomeKind.Transient, hint ?? 0, Reason: $"cannot read the desired release: {ex.Message}");
         }
 
+        // A record at or below the applied sequence changes nothing, signed or not: no status is written for it (it
+        // would overwrite this node's record of a sequence it did apply).
+        if (read.Sequence is { } claimed && claimed <= state.AppliedSequence && (hint is null || hint <= claimed))
+        {
+            return new DeployOutcome(DeployOutcomeKind.UpToDate, claimed, state.Release);
+        }
+
+        var refused = read.Problem
+            ?? (read.Desired is null ? null : DesiredStateStore.CheckSignature(read, _identity.Cluster, app.Name, _web.PublishKey))
+            ?? (read.Desired is null ? null : DesiredSequence.Check(read.Desired.Sequence, state.AppliedSequence));
+        if (refused is not null)
+        {
+            return await RefuseDesiredAsync(app, read, refused, cancellationToken);
+        }
+
+        var desired = read.Desired;
         if (desired is null || (hint is { } ahead && ahead > desired.Sequence))
         {
             return hint is null
@@ -136,7 +160,9 @@ public sealed partial class Reconciler
 
         if (desired.Revision is { } revision && RevisionSyntax.Check(app.Repository.Kind, revision) is { } bad)
         {
-            return Record(app, state, desired, new DeployOutcome(DeployOutcomeKind.Rejected, desired.Sequence, Reason: $"revision '{revision}': {bad}"), null);
+            var reason = $"revision '{SafeText.Escape(revision)}': {bad}";
+            await _statuses.WriteAsync(Terminal(app, desired, DeployStates.Rejected, reason), cancellationToken);
+            return Record(app, state, desired, new DeployOutcome(DeployOutcomeKind.Rejected, desired.Sequence, Reason: reason), null);
         }
 
         var outcome = await DeployUnderLockAsync(app, desired, state, trigger, timeline, cancellationToken);
@@ -199,6 +225,42 @@ public sealed partial class Reconciler
             await _statuses.WriteAsync(Terminal(app, desired, DeployStates.Deploying, $"will retry: {ex.Message}"), cancellationToken);
             return new DeployOutcome(DeployOutcomeKind.Transient, desired.Sequence, Reason: ex.Message);
         }
+    }
+
+    /// <summary>
+    /// A desired record this node will not apply (unsigned, wrongly signed, malformed, out of bounds): the release
+    /// stays, the applied sequence stays, nothing is remembered as failed (a forged record must not block the sequence
+    /// number a real publish will use), and — once per version of the object — the refusal is logged and written as a
+    /// <c>rejected</c> status record under the sequence the record claims, so <c>deploy --wait</c> shows why.
+    /// </summary>
+    private async Task<DeployOutcome> RefuseDesiredAsync(AppConfig app, DesiredRead read, string reason, CancellationToken cancellationToken)
+    {
+        var sequence = read.Sequence is { } s && s is >= 1 and <= DesiredSequence.Max ? s : 0;
+        var version = $"{read.ETag}|{reason}";
+        if (_refused.TryGetValue(app.Name, out var last) && last == version)
+        {
+            return new DeployOutcome(DeployOutcomeKind.Rejected, sequence, Reason: $"desired state refused: {reason}");
+        }
+
+        LogDesiredRefused(_logger, app.Name, sequence, reason);
+        if (sequence > 0)
+        {
+            await _statuses.WriteAsync(new DeploymentStatus
+            {
+                Cluster = _identity.Cluster,
+                App = app.Name,
+                Sequence = sequence,
+                NodeId = _identity.NodeId,
+                State = DeployStates.Rejected,
+                Release = _deployer.Layout(app.Name).Current()?.Value,
+                Detail = $"desired state refused: {reason}; this node keeps its release",
+                StartedAt = _time.GetUtcNow(),
+                UpdatedAt = _time.GetUtcNow(),
+            }, cancellationToken);
+        }
+
+        _refused[app.Name] = version;
+        return new DeployOutcome(DeployOutcomeKind.Rejected, sequence, Reason: $"desired state refused: {reason}");
     }
 
     /// <summary>Persists the outcome in the app's state (the durable dedupe), trims old releases, updates the board.</summary>
@@ -316,6 +378,9 @@ public sealed partial class Reconciler
 
     [LoggerMessage(EventId = 3056, Level = LogLevel.Information, Message = "App {App} sequence {Sequence} ({Trigger}): reconciled in {TotalMs:0} ms: {Timeline}")]
     private static partial void LogTimeline(ILogger logger, string app, long sequence, string trigger, double totalMs, string timeline);
+
+    [LoggerMessage(EventId = 3057, Level = LogLevel.Error, Message = "App {App}: refused the desired state (sequence {Sequence}): {Reason}; keeping the current release")]
+    private static partial void LogDesiredRefused(ILogger logger, string app, long sequence, string reason);
 
     [LoggerMessage(EventId = 3055, Level = LogLevel.Information, Message = "App {App}: removed crash leftover {Path}")]
     private static partial void LogCleaned(ILogger logger, string app, string path);

@@ -18,6 +18,7 @@ public static class MembershipServiceCollectionExtensions
         services.AddHostedService(sp => sp.GetRequiredService<JoinNudges>());
         services.AddSingleton<IDrainParticipant, LbDrainParticipant>();
         role.MessageHandler<MembershipAckHandler>();
+        role.TerminationStep<LeaveOnTerminationStep>();
         return role;
     }
 }

@@ -41,6 +41,6 @@ public sealed partial record ReleaseId(string Value, DateTimeOffset CreatedAt, l
 
     public override string ToString() => Value;
 
-    [GeneratedRegex("^([0-9]{8}T[0-9]{9})-([0-9]{1,19})-([0-9a-f]{12}|r[0-9]{1,10})$")]
+    [GeneratedRegex(@"\A([0-9]{8}T[0-9]{9})-([0-9]{1,19})-([0-9a-f]{12}|r[0-9]{1,10})\z")]
     private static partial Regex Pattern();
 }

@@ -50,6 +50,7 @@ internal sealed class LbFleet : IAsyncDisposable
     {
         var file = Header("web", nodeId, nginx.Address).Write(Dir.Combine($"{nodeId}.yaml"), $"""
             web:
+              {TestKeys.PublishKeyYaml}
               root: {Dir.Combine(nodeId, "srv")}
               port: {nginx.Port}
               health: {WebHealth}

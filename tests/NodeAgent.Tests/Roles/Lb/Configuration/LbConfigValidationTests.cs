@@ -29,6 +29,7 @@ public sealed class LbConfigValidationTests
         cluster: demo
         aws: {region: us-east-1, bucket: my-bucket}
         web:
+          publish_key: "ed25519:SeAWcppPXD9lmyacL74Hht47dZ+igMofKyAH9u2NcKw="
           health: {path: /healthz}
           apps:
             - name: shop

@@ -58,4 +58,24 @@ public sealed class WebNodeRecordsTests
 
         Assert.Equal(["web-1"], nodes.AwaitingAnswer().Select(r => r.NodeId));
     }
+
+    /// <summary>Issue 12 #14, lb side: answers are per drain. A node that drains again (a new drain id, without a
+    /// listing in between that saw it healthy) is answered again; the same drain is answered once.</summary>
+    [Fact]
+    public void AwaitingAnswer_IsPerDrain_ANewDrainOfTheSameNodeIsAnsweredAgain()
+    {
+        var nodes = new WebNodeRecords();
+        var first = Entry("web-1", NodeHealth.Draining);
+        first = first with { Record = first.Record with { Drain = new DrainInfo("0123456789abcdef", DateTimeOffset.UtcNow) } };
+        nodes.Update(Listing(first), _ => false);
+        Assert.Equal(["web-1"], nodes.AwaitingAnswer().Select(r => r.NodeId));
+        nodes.Answered("web-1");
+        nodes.Update(Listing(first), _ => false);
+        Assert.Empty(nodes.AwaitingAnswer());
+
+        var second = first with { Record = first.Record with { Drain = new DrainInfo("fedcba9876543210", DateTimeOffset.UtcNow.AddMinutes(1)) } };
+        nodes.Update(Listing(second), _ => false);
+
+        Assert.Equal("fedcba9876543210", Assert.Single(nodes.AwaitingAnswer()).Drain!.Id);
+    }
 }

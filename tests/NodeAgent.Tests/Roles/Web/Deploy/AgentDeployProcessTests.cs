@@ -21,6 +21,7 @@ public sealed class AgentDeployProcessTests
             status: {listen: "{{address}}:9780"}
             queue: {wait_time: 1s, signing_key: process-test-key}
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: "{{root}}"
               port: {{port}}
               min_free_space: 1MB

@@ -10,7 +10,7 @@ namespace NodeAgent.Tests.Roles.Web.Deploy;
 
 /// <summary>
 /// Bad messages on a real queue, through the real consumer and deploy handler: each is rejected with a reason, nothing
-/// is checked out, and the message is not deleted (it is released towards the dead-letter queue).
+/// is checked out, and the message goes to the dead-letter queue at once (issue 12), with the reason as an attribute.
 /// </summary>
 public sealed class BadMessageTests
 {
@@ -57,7 +57,7 @@ public sealed class BadMessageTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task BadMessage_IsRejectedWithAReason_ChecksOutNothing_AndIsNotDeleted(string name, string body, string reason)
+    public async Task BadMessage_IsRejectedWithAReason_ChecksOutNothing_AndIsDeadLetteredAtOnce(string name, string body, string reason)
     {
         var (node, repo, dir) = await DeployTests.NodeAsync("bad", queue: QueueYaml);
         using var _ = dir;
@@ -75,11 +75,17 @@ public sealed class BadMessageTests
         Assert.False(Directory.Exists(NodeAgent.Roles.Web.Checkout.SourceCheckouts.MirrorPath(node.Config.Node.StateDir, "shop")), $"{name}: the repository was fetched");
         Assert.Empty(node.Logs.WithId(1511));
         Assert.Empty(node.Logs.WithId(1512));
-        Assert.Equal(1, await node.Queues.ApproximateCountAsync(queue.Url, CancellationToken.None));
+        Assert.Equal(0, await node.Queues.ApproximateCountAsync(queue.Url, CancellationToken.None));
+        var dead = Assert.Single(await node.Queues.ReceiveAsync(queue.DeadLetterUrl!, 10, TimeSpan.FromSeconds(2), CancellationToken.None));
+        Assert.Equal(body, dead.Body);
+        Assert.Contains(reason, dead.Attributes[QueueConsumerService.RejectionAttribute]);
     }
 
+    internal static async Task<QueueMessage> DeadLetterAsync(DeployNode node, QueueAddress queue)
+        => Assert.Single(await node.Queues.ReceiveAsync(queue.DeadLetterUrl!, 10, TimeSpan.FromSeconds(2), CancellationToken.None));
+
     [Fact]
-    public async Task RefThatDoesNotExist_IsRejectedAndReported_NothingCheckedOut_NotDeleted()
+    public async Task RefThatDoesNotExist_IsRejectedAndReported_NothingCheckedOut_DeadLettered()
     {
         var (node, repo, dir) = await DeployTests.NodeAsync("badref", queue: QueueYaml);
         using var _ = dir;
@@ -94,13 +100,14 @@ public sealed class BadMessageTests
         Assert.Contains("revision 'no-such-branch' does not exist in the repository of app 'shop'", rejection.Message);
         Assert.False(Directory.Exists(node.Layout().ReleasesDir) && Directory.EnumerateFileSystemEntries(node.Layout().ReleasesDir).Any());
         Assert.Null(node.Layout().Current());
-        Assert.Equal(1, await node.Queues.ApproximateCountAsync(queue.Url, CancellationToken.None));
+        Assert.Equal(0, await node.Queues.ApproximateCountAsync(queue.Url, CancellationToken.None));
+        Assert.Contains("does not exist in the repository", (await DeadLetterAsync(node, queue)).Attributes[QueueConsumerService.RejectionAttribute]);
         var status = Assert.Single(await node.Services.GetRequiredService<DeploymentStatusStore>().ListAsync(node.Identity.Cluster, published.Sequence, CancellationToken.None));
         Assert.Equal(DeployStates.Rejected, status.State);
     }
 
     [Fact]
-    public async Task RejectedMessage_ReachesTheDeadLetterQueue_AfterMaxReceives()
+    public async Task RejectedMessage_ReachesTheDeadLetterQueue_AtOnce_NotAfterMaxReceives()
     {
         var (node, repo, dir) = await DeployTests.NodeAsync("baddlq", queue: QueueYaml);
         using var _ = dir;
@@ -116,8 +123,8 @@ public sealed class BadMessageTests
             receives += await consumer.ReceiveOnceAsync(CancellationToken.None);
         }
 
-        Assert.Equal(2, receives);
-        Assert.Equal(2, node.Logs.WithId(1513).Count());
+        Assert.Equal(1, receives);
+        Assert.Single(node.Logs.WithId(1513));
         Assert.Equal(0, await node.Queues.ApproximateCountAsync(queue.Url, CancellationToken.None));
         var dead = await node.Queues.ReceiveAsync(queue.DeadLetterUrl!, 1, TimeSpan.FromSeconds(2), CancellationToken.None);
         Assert.Contains("../etc", JsonDocument.Parse(Assert.Single(dead).Body).RootElement.GetProperty("body").GetString());

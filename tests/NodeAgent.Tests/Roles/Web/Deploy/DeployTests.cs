@@ -453,7 +453,8 @@ public sealed class DeployTests
         var store = new ConditionalStore();
         var registry = new NodeAgent.Registry.S3NodeRegistry(store, new NodeAgent.Configuration.RegistrySection(), TimeProvider.System);
         var codec = new MessageCodec(null, TimeSpan.FromMinutes(5), TimeProvider.System);
-        var publisher = new DeployPublisher(store, registry, new MessagePublisher(new NoQueue(), codec), TimeProvider.System,
+        using var signer = TestKeys.Signer();
+        var publisher = new DeployPublisher(store, registry, new MessagePublisher(new NoQueue(), codec), signer, TimeProvider.System,
             new Microsoft.Extensions.Logging.Abstractions.NullLogger<DeployPublisher>());
 
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
@@ -470,7 +471,7 @@ public sealed class DeployTests
 
         var won = results.Where(s => s > 0).ToList();
         Assert.Equal(won.Count, won.Distinct().Count());
-        var (desired, _) = await new DesiredStateStore(store).ReadAsync("c", "shop", CancellationToken.None);
+        var desired = (await new DesiredStateStore(store).ReadAsync("c", "shop", CancellationToken.None)).Desired;
         Assert.Equal(won.Max(), desired!.Sequence);
         Assert.True(store.PreconditionFailures > 0 || won.Count == 20);
     }

@@ -22,6 +22,7 @@ declare -A QUICK_ARGS=(
   [dns-race]="200"
   [failover]="5"
   [fleet-fanout]="--runs=1"
+  [footprint]="--quick"
   [membership]="5"
   [scale-in]="--web=1"
   [scale]="--agents=10 --idle-seconds=60 --runs=2"

@@ -21,9 +21,11 @@ public static class Footprint
 
     public static async Task<string> RunAsync(BenchStack stack, string work, IReadOnlyDictionary<string, string> options)
     {
-        var idleSeconds = Int(options, "idle-seconds", 300);
-        var cpuSeconds = Int(options, "cpu-seconds", 300);
-        var readyRuns = Int(options, "ready-runs", 3);
+        // --quick: a functional run (a minute idle, a minute of CPU, one restart per role), not a measurement.
+        var quick = options.ContainsKey("quick");
+        var idleSeconds = Int(options, "idle-seconds", quick ? 60 : 300);
+        var cpuSeconds = Int(options, "cpu-seconds", quick ? 60 : 300);
+        var readyRuns = Int(options, "ready-runs", quick ? 1 : 3);
         var roles = options.GetValueOrDefault("roles", "web,lb,db").Split(',', StringSplitOptions.RemoveEmptyEntries);
         var binary = AgentBinary.FromEnvironment();
         Log($"agent: {binary.Program} {string.Join(' ', binary.LeadingArguments)}; roles {string.Join(',', roles)}; load {Load()}");
@@ -62,8 +64,8 @@ public static class Footprint
 
             var load = new List<string> { Load() };
             Log($"idle window: {idleSeconds} s");
-            var samples = new Dictionary<string, List<double>>();
-            await IdleAsync(nodes, TimeSpan.FromSeconds(idleSeconds), samples, load);
+            var samples = new Dictionary<string, List<string>>();
+            await IdleAsync(nodes, TimeSpan.FromSeconds(idleSeconds), samples, load, heap: true);
             foreach (var node in nodes)
             {
                 node.RssIdle = ProcFs.RssMb(node.Agent!.Pid);
@@ -72,7 +74,8 @@ public static class Footprint
 
             var cpuClock = Stopwatch.StartNew();
             Log($"CPU window: {cpuSeconds} s");
-            await IdleAsync(nodes, TimeSpan.FromSeconds(cpuSeconds), samples, load);
+            // No /metrics scrape in the CPU window: it would be CPU the agent spends for the bench.
+            await IdleAsync(nodes, TimeSpan.FromSeconds(cpuSeconds), samples, load, heap: false);
             var window = cpuClock.Elapsed.TotalMilliseconds;
             foreach (var node in nodes)
             {
@@ -82,7 +85,7 @@ public static class Footprint
                 node.Gc = await GcAsync(node);
                 Log($"{node.Role}: ready {Statistics.Median(node.ReadyMs):0} ms (runs {string.Join(", ", node.ReadyMs.Select(m => m.ToString("0", CultureInfo.InvariantCulture)))}); "
                     + $"RSS ready {node.RssReady:0.0} MB, after {idleSeconds} s idle {node.RssIdle:0.0} MB, after the CPU window {node.RssEnd:0.0} MB "
-                    + $"(samples {string.Join(" ", samples[node.Role].Select(s => s.ToString("0.0", CultureInfo.InvariantCulture)))}); "
+                    + $"(samples, RSS/GC heap MB every 30 s: {string.Join(" ", samples[node.Role])}); "
                     + $"CPU {node.CpuPct:0.000} % of a core; {node.Threads} threads; {Smaps(node.Agent.Pid)}; {node.Gc}");
             }
 
@@ -91,12 +94,13 @@ public static class Footprint
             return JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["bench"] = "footprint",
-                ["web_rss_mb"] = Round(rss.GetValueOrDefault("web", double.NaN)),
-                ["lb_rss_mb"] = Round(rss.GetValueOrDefault("lb", double.NaN)),
-                ["db_rss_mb"] = Round(rss.GetValueOrDefault("db", double.NaN)),
+                ["web_rss_mb"] = rss.TryGetValue("web", out var webRss) ? Round(webRss) : null,
+                ["lb_rss_mb"] = rss.TryGetValue("lb", out var lbRss) ? Round(lbRss) : null,
+                ["db_rss_mb"] = rss.TryGetValue("db", out var dbRss) ? Round(dbRss) : null,
                 ["max_rss_mb"] = Round(nodes.Max(n => Math.Max(n.RssIdle, n.RssEnd))),
                 ["max_cpu_pct"] = Math.Round(nodes.Max(n => n.CpuPct), 3),
                 ["max_ready_ms"] = Math.Round(nodes.Max(n => Statistics.Median(n.ReadyMs))),
+                ["load"] = Math.Round(load.Max(l => double.Parse(l.Split(' ')[0], CultureInfo.InvariantCulture)), 2),
             });
         }
         finally
@@ -151,8 +155,12 @@ public static class Footprint
         throw new TimeoutException($"{node.Role} agent not ready within {timeout}:\n{node.Agent.StandardOutput}");
     }
 
-    /// <summary>Waits out a window, sampling each agent's RSS every 30 s (the creep, if any) and failing if one exits.</summary>
-    private static async Task IdleAsync(IReadOnlyList<Node> nodes, TimeSpan window, Dictionary<string, List<double>> samples, List<string> load)
+    /// <summary>
+    /// Waits out a window, sampling each agent's RSS and its GC heap (from /metrics) every 30 s (the heap only when
+    /// <paramref name="heap"/>: the CPU window is not disturbed by scrapes), and failing if one exits. The pair tells a leak (the heap after collections grows with time) from settling (RSS rises to a plateau
+    /// while the heap stays flat): docs/footprint.md.
+    /// </summary>
+    private static async Task IdleAsync(IReadOnlyList<Node> nodes, TimeSpan window, Dictionary<string, List<string>> samples, List<string> load, bool heap)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < window)
@@ -165,7 +173,8 @@ public static class Footprint
                     throw new InvalidOperationException($"{node.Role} agent exited during the idle window ({node.Agent.ExitCode})");
                 }
 
-                (samples.TryGetValue(node.Role, out var list) ? list : samples[node.Role] = []).Add(ProcFs.RssMb(node.Agent.Pid));
+                var sample = string.Create(CultureInfo.InvariantCulture, $"{ProcFs.RssMb(node.Agent.Pid):0.0}/{(heap ? await HeapMbAsync(node) : "-")}");
+                (samples.TryGetValue(node.Role, out var list) ? list : samples[node.Role] = []).Add(sample);
             }
 
             load.Add(Load());
@@ -252,6 +261,23 @@ public static class Footprint
         return new Node("db", "db", address, userData);
     }
 
+    private static async Task<string> HeapMbAsync(Node node)
+    {
+        try
+        {
+            using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(5) };
+            var text = await http.GetStringAsync(new Uri($"http://{node.Address}:{StatusEndpoint.Port}/metrics"));
+            var line = text.Split('\n').FirstOrDefault(l => l.StartsWith("nodeagent_gc_heap_bytes ", StringComparison.Ordinal));
+            return line is not null && double.TryParse(line.Split(' ')[1], CultureInfo.InvariantCulture, out var bytes)
+                ? (bytes / 1048576).ToString("0.0", CultureInfo.InvariantCulture)
+                : "?";
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+        {
+            return "?";
+        }
+    }
+
     /// <summary>The agent's own view of its heap, from /metrics (nodeagent_gc_*).</summary>
     private static async Task<string> GcAsync(Node node)
     {
@@ -280,7 +306,7 @@ public static class Footprint
         return string.Create(CultureInfo.InvariantCulture, $"anonymous {anon:0.0} MB, file-backed {rss - anon:0.0} MB");
     }
 
-    private static double Round(double value) => double.IsNaN(value) ? value : Math.Round(value, 1);
+    private static double Round(double value) => Math.Round(value, 1);
 
     private static int Int(IReadOnlyDictionary<string, string> options, string name, int fallback)
         => options.TryGetValue(name, out var value) ? int.Parse(value, CultureInfo.InvariantCulture) : fallback;

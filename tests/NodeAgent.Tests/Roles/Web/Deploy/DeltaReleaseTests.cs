@@ -123,6 +123,7 @@ public sealed class DeltaReleaseTests
     [InlineData("resized", "bytes, the commit's blob")]
     [InlineData("missing", "is missing")]
     [InlineData("no-source-record", "has no source record")]
+    [InlineData("other-repository", "came from another repository")]
     public async Task Delta_FallsBackToAFullBuild_OnAnyDoubtAboutTheBase(string tamper, string reason)
     {
         var (node, repo, dir) = await DeployTests.NodeAsync("delta3-" + tamper);
@@ -156,6 +157,14 @@ public sealed class DeltaReleaseTests
                 break;
             case "no-source-record":
                 File.Delete(ReleaseSource.PathOf(node.Layout(), node.Layout().Current()!.Value));
+                break;
+            case "other-repository":
+                // The app's repository URL changed in config since the current release was built (same record, other
+                // repository id): the commit ids of two repositories say nothing about each other's files.
+                var id = node.Layout().Current()!.Value;
+                var record = ReleaseSource.Read(node.Layout(), id)!;
+                Assert.Equal("full", record.Mode);
+                (record with { Repository = Convert.ToHexStringLower(SHA256.HashData("git:https://example.invalid/other.git"u8)) }).Write(node.Layout(), id);
                 break;
         }
 

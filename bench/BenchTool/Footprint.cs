@@ -173,7 +173,9 @@ public static class Footprint
                     throw new InvalidOperationException($"{node.Role} agent exited during the idle window ({node.Agent.ExitCode})");
                 }
 
-                var sample = string.Create(CultureInfo.InvariantCulture, $"{ProcFs.RssMb(node.Agent.Pid):0.0}/{(heap ? await HeapMbAsync(node) : "-")}");
+                var rss = ProcFs.RssMb(node.Agent.Pid);
+                var heapMb = heap ? await HeapMbAsync(node) : "-";
+                var sample = string.Create(CultureInfo.InvariantCulture, $"{rss:0.0}/{heapMb}");
                 (samples.TryGetValue(node.Role, out var list) ? list : samples[node.Role] = []).Add(sample);
             }
 

@@ -82,6 +82,17 @@ def rows(name):
      row("WAL segments archived per second (archive_command)"; "\(.wal_per_s)/s"; "pgBackRest \(.wal_per_s_pgbackrest)/s";
          .wal_per_s / .wal_per_s_pgbackrest; "≥ pgBackRest"; .wal_per_s >= .wal_per_s_pgbackrest),
      row("stored bytes (agent / pgBackRest)"; "\(.bytes_ratio | r(3))"; "pgBackRest 2.45, same run"; .bytes_ratio; "none"; null)]
+    + (if .enc_backup_ratio then
+       [row("encrypted base backup time (agent, local key / pgBackRest aes-256-cbc)"; "\(.enc_backup_ratio | r(3))"; "pgBackRest 2.45 with repo1-cipher-type=aes-256-cbc, same run"; .enc_backup_ratio; "≤ 1.0"; .enc_backup_ratio <= 1.0),
+        row("encrypted restore time (agent / pgBackRest aes-256-cbc)"; "\(.enc_restore_ratio | r(3))"; "pgBackRest 2.45 with repo1-cipher-type=aes-256-cbc, same run"; .enc_restore_ratio; "≤ 1.0"; .enc_restore_ratio <= 1.0)]
+       else [] end)
+  elif name == "replica" then
+    [row("replica boot to streaming (agent / pgBackRest restore --type=standby + start)"; "\(.bootstrap_ratio | r(3))"; "pgBackRest 2.45, same run"; .bootstrap_ratio; "≤ 1.0"; .bootstrap_ratio <= 1.0),
+     row("delta re-seed bytes / full restore bytes (at the S3 server)"; "\(.delta_bytes_ratio | r(3))"; "full restore of the same backup"; .delta_bytes_ratio; "≤ 0.25"; .delta_bytes_ratio <= 0.25),
+     row("kill -9 of the primary → db.<zone> answers the replica and it takes a write"; (.failover_ms | ms); "check interval \(.interval_ms | ms)";
+         .failover_ms / .interval_ms; "≤ 3 intervals = \((3 * .interval_ms) | ms)"; .failover_ms <= 3 * .interval_ms),
+     row("acknowledged transactions lost, synchronous"; "\(.lost_sync)"; "—"; null; "0"; .lost_sync == 0),
+     row("acknowledged transactions lost, asynchronous"; "\(.lost_async)"; "—"; null; "reported"; null)]
   elif name == "scale" then
     [row("publish → all \(.agents) agents succeeded (median of \(.fanout_runs // "?"))"; (.fanout_ms | ms);
          "issue 3 target for 20 nodes, 5000 ms"; .fanout_ms / 5000; "none named in issue 7"; null),

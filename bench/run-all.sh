@@ -30,6 +30,7 @@ declare -A QUICK_ARGS=(
 )
 declare -A QUICK_ENV=(
   [backup]="ROUNDS=1 SCALE=10 WAL_SEGMENTS=8"
+  [replica]="ROUNDS=1 SCALE=10 HOT_TRANSACTIONS=5000"
 )
 declare -A ARGS=()
 only="" skip="" quick=false timeout_s=5400 report=true list=false

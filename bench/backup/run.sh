@@ -7,10 +7,14 @@
 #   - a full base backup (nodeagent backup push / pgbackrest backup --type=full), timed;
 #   - a restore of that backup into an empty directory (nodeagent backup restore / pgbackrest restore), timed;
 #   - the bytes the backup stored in S3.
+# Then, per round, an encrypted round of each tool, each with its own repository/prefix and its own archive_command:
+# nodeagent with a local key (db.backup.encryption, AES-256-GCM chunked, a data key per object) against pgBackRest with
+# repo1-cipher-type=aes-256-cbc; a full base backup and its restore, timed.
 # nodeagent runs as installed in production: a ReadyToRun self-contained publish, with the agent running, and
 # archive_command is the NativeAOT client nodeagent-wal-push, which hands segments to the agent over its local socket. pgBackRest runs with its defaults (process-max=1, archive-async=n).
 # Prints medians and ratios; the last line is the JSON the issue names:
-#   {"bench":"backup","backup_ratio":..,"restore_ratio":..,"wal_per_s":..,"wal_per_s_pgbackrest":..,"bytes_ratio":..}
+#   {"bench":"backup","backup_ratio":..,"restore_ratio":..,"wal_per_s":..,"wal_per_s_pgbackrest":..,"bytes_ratio":..,
+#    "enc_backup_ratio":..,"enc_restore_ratio":..}
 # Usage: bench/backup/run.sh   (env: ROUNDS=3 SCALE=70 WAL_SEGMENTS=32)
 set -euo pipefail
 shopt -s inherit_errexit
@@ -154,8 +158,21 @@ chown postgres:postgres "$work/pgbr/pgbackrest.conf"
 pgbr() { runuser -u postgres -- pgbackrest --config="$work/pgbr/pgbackrest.conf" --stanza=bench "$@"; }
 pgbr stanza-create
 
-mkdir -p "$work/state" && chmod 755 "$work/state"
+# The encrypted pgBackRest repository: same settings, its own path, AES-256-CBC with a passphrase.
+sed -e "s|^repo1-path=/pgbackrest$|repo1-path=/pgbackrest-enc\nrepo1-cipher-type=aes-256-cbc\nrepo1-cipher-pass=$(openssl rand -hex 32)|" \
+  "$work/pgbr/pgbackrest.conf" >"$work/pgbr/pgbackrest-enc.conf"
+chown postgres:postgres "$work/pgbr/pgbackrest-enc.conf"
+chmod 600 "$work/pgbr/pgbackrest-enc.conf"
+grep -q '^repo1-cipher-type=aes-256-cbc$' "$work/pgbr/pgbackrest-enc.conf" || { echo "pgbackrest-enc.conf has no cipher" >&2; exit 1; }
+pgbr_enc() { runuser -u postgres -- pgbackrest --config="$work/pgbr/pgbackrest-enc.conf" --stanza=bench "$@"; }
+pgbr_enc stanza-create
+
+mkdir -p "$work/state" "$work/state-enc" && chmod 755 "$work/state" "$work/state-enc"
 statusport="$(free_port)"
+# The encrypted agent's local key: readable by postgres (wal-fetch runs as that user).
+mkdir -p "$work/keys" && chmod 755 "$work/keys"
+head -c 32 /dev/urandom | base64 >"$work/keys/backup.key"
+chgrp postgres "$work/keys/backup.key" && chmod 640 "$work/keys/backup.key"
 cat >"$work/agent.yaml" <<EOF
 version: 1
 role: db
@@ -173,19 +190,27 @@ db:
   postgresql: {data_dir: $data, host: $work/pg, port: $pgport, os_user: postgres}
   backup: {prefix: bench/agent, scheduled: false, compression_level: 3}
 EOF
+sed -e "s|state_dir: $work/state,|state_dir: $work/state-enc,|" \
+    -e "s|  backup: {prefix: bench/agent, scheduled: false, compression_level: 3}|  backup:\n    prefix: bench/agent-enc\n    scheduled: false\n    compression_level: 3\n    encryption:\n      keys:\n        - id: bench-local\n          local_key: {file: $work/keys/backup.key}|" \
+    "$work/agent.yaml" >"$work/agent-enc.yaml"
+grep -q "local_key" "$work/agent-enc.yaml" || { echo "agent-enc.yaml has no key" >&2; exit 1; }
 agent_archive="$work/agent/nodeagent-wal-push --config $work/state/postgres/archive.json %p"
+agent_enc_archive="$work/agent/nodeagent-wal-push --config $work/state-enc/postgres/archive.json %p"
 pgbr_archive="pgbackrest --config=$work/pgbr/pgbackrest.conf --stanza=bench archive-push %p"
+pgbr_enc_archive="pgbackrest --config=$work/pgbr/pgbackrest-enc.conf --stanza=bench archive-push %p"
 
 set_archive_command() {
   psql -c "ALTER SYSTEM SET archive_command = '$1'" -c "SELECT pg_reload_conf()" >/dev/null
 }
 ready_count() { find "$data/pg_wal/archive_status" -name '*.ready' | wc -l; }
 
+# start_agent [user-data] [state dir]: the plain agent by default, the encrypted one with agent-enc.yaml/state-enc.
 start_agent() {
-  "$agent" run --user-data "$work/agent.yaml" --log-format text --log-level Warning >"$work/agent.log" 2>&1 &
+  local yaml="${1:-$work/agent.yaml}" state="${2:-$work/state}"
+  "$agent" run --user-data "$yaml" --log-format text --log-level Warning >"$work/agent.log" 2>&1 &
   agent_pid=$!
   for _ in $(seq 1 300); do
-    [ -S "$work/state/postgres/wal.sock" ] && curl -fsS --max-time 1 "http://127.0.0.1:$statusport/healthz" >/dev/null 2>&1 && return 0
+    [ -S "$state/postgres/wal.sock" ] && curl -fsS --max-time 1 "http://127.0.0.1:$statusport/healthz" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
   echo "agent did not become ready:" >&2; cat "$work/agent.log" >&2; exit 1
@@ -223,6 +248,28 @@ agent_restore() { rm -rf "$work/restore"; "$agent" backup restore --user-data "$
 pgbr_backup() { pgbr --type=full backup; }
 pgbr_restore() { rm -rf "$work/restore"; mkdir -p "$work/restore"; chown postgres:postgres "$work/restore"; chmod 700 "$work/restore"; pgbr --pg1-path="$work/restore" restore; }
 agent_bytes() { "$agent" backup list --json --user-data "$work/agent.yaml" --log-level Warning | tail -1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["stored_bytes"])'; }
+agent_enc_backup() { "$agent" backup push --user-data "$work/agent-enc.yaml" --log-level Warning; }
+agent_enc_restore() { rm -rf "$work/restore"; "$agent" backup restore --user-data "$work/agent-enc.yaml" --log-level Warning --to "$work/restore"; }
+pgbr_enc_backup() { pgbr_enc --type=full backup; }
+pgbr_enc_restore() { rm -rf "$work/restore"; mkdir -p "$work/restore"; chown postgres:postgres "$work/restore"; chmod 700 "$work/restore"; pgbr_enc --pg1-path="$work/restore" restore; }
+# Proves the encrypted rounds stored no plaintext: no object of either encrypted repository starts with the zstd magic.
+assert_encrypted() {
+  python3 - "$s3port" <<'PY'
+import sys, urllib.request, re
+port = sys.argv[1]
+def get(path, rng=None):
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/bench{path}")
+    if rng: req.add_header("Range", rng)
+    return urllib.request.urlopen(req).read()
+for prefix in ("bench/agent-enc/", "pgbackrest-enc/"):
+    keys = re.findall(rb"<Key>([^<]+)</Key>", get(f"?list-type=2&prefix={prefix}&max-keys=1000"))
+    assert keys, f"nothing under {prefix}"
+    for k in keys:
+        head = get("/" + k.decode(), "bytes=0-3")
+        assert head[:4] != b"\x28\xb5\x2f\xfd", f"{k.decode()} starts with the zstd magic"
+print("encrypted repositories: no object starts with the zstd magic")
+PY
+}
 pgbr_bytes() { pgbr info --output=json | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["backup"][-1]["info"]["repository"]["delta"])'; }
 
 run_agent() {
@@ -235,6 +282,22 @@ run_agent() {
   stop_agent
   echo "$w $b $r $s"
 }
+run_agent_enc() {
+  start_agent "$work/agent-enc.yaml" "$work/state-enc"
+  set_archive_command "$agent_enc_archive"
+  local b r
+  b="$(timed agent_enc_backup)"
+  r="$(timed agent_enc_restore)"
+  stop_agent
+  echo "$b $r"
+}
+run_pgbr_enc() {
+  set_archive_command "$pgbr_enc_archive"
+  local b r
+  b="$(timed pgbr_enc_backup)"
+  r="$(timed pgbr_enc_restore)"
+  echo "$b $r"
+}
 run_pgbr() {
   local w b r s
   w="$(wal_phase "$pgbr_archive")"
@@ -246,29 +309,38 @@ run_pgbr() {
 
 : >"$work/agent.results"
 : >"$work/pgbr.results"
+: >"$work/agent_enc.results"
+: >"$work/pgbr_enc.results"
 for round in $(seq 1 "$rounds"); do
-  if [ $((round % 2)) -eq 1 ]; then order="agent pgbr"; else order="pgbr agent"; fi
+  if [ $((round % 2)) -eq 1 ]; then order="agent pgbr agent_enc pgbr_enc"; else order="pgbr agent pgbr_enc agent_enc"; fi
   for tool in $order; do
     log "round $round: $tool"
     result="$("run_$tool")"
     echo "$result" >>"$work/$tool.results"
-    read -r w b r s <<<"$result"
-    log "round $round: $tool wal ${w}/s backup ${b}s restore ${r}s stored ${s} bytes"
+    case "$tool" in
+      *_enc) read -r b r <<<"$result"; log "round $round: $tool backup ${b}s restore ${r}s" ;;
+      *) read -r w b r s <<<"$result"; log "round $round: $tool wal ${w}/s backup ${b}s restore ${r}s stored ${s} bytes" ;;
+    esac
   done
 done
 rm -rf "$work/restore"
+assert_encrypted >&2
 
 col() { awk -v c="$2" '{print $c}' "$work/$1.results" | median; }
 aw="$(col agent 1)"; ab="$(col agent 2)"; ar="$(col agent 3)"; as="$(col agent 4)"
 pw="$(col pgbr 1)"; pb="$(col pgbr 2)"; pr="$(col pgbr 3)"; ps="$(col pgbr 4)"
+eab="$(col agent_enc 1)"; ear="$(col agent_enc 2)"; epb="$(col pgbr_enc 1)"; epr="$(col pgbr_enc 2)"
 echo "database ${db_bytes} bytes, ${rounds} rounds, ${wal_segments} WAL segments per round (medians)"
 printf '%-12s %10s %10s %10s %14s\n' tool "wal/s" "backup s" "restore s" "stored bytes"
 printf '%-12s %10s %10s %10s %14s\n' nodeagent "$aw" "$ab" "$ar" "$as"
 printf '%-12s %10s %10s %10s %14s\n' pgbackrest "$pw" "$pb" "$pr" "$ps"
-python3 - "$ab" "$pb" "$ar" "$pr" "$aw" "$pw" "$as" "$ps" <<'EOF'
+printf '%-12s %10s %10s %10s %14s\n' "nodeagent+enc" - "$eab" "$ear" -
+printf '%-12s %10s %10s %10s %14s\n' "pgbr+aes-cbc" - "$epb" "$epr" -
+python3 - "$ab" "$pb" "$ar" "$pr" "$aw" "$pw" "$as" "$ps" "$eab" "$epb" "$ear" "$epr" <<'EOF'
 import json, sys
-ab, pb, ar, pr, aw, pw, as_, ps = map(float, sys.argv[1:])
+ab, pb, ar, pr, aw, pw, as_, ps, eab, epb, ear, epr = map(float, sys.argv[1:])
 print(json.dumps({"bench": "backup", "backup_ratio": round(ab / pb, 3), "restore_ratio": round(ar / pr, 3),
-                  "wal_per_s": round(aw, 2), "wal_per_s_pgbackrest": round(pw, 2), "bytes_ratio": round(as_ / ps, 3)},
+                  "wal_per_s": round(aw, 2), "wal_per_s_pgbackrest": round(pw, 2), "bytes_ratio": round(as_ / ps, 3),
+                  "enc_backup_ratio": round(eab / epb, 3), "enc_restore_ratio": round(ear / epr, 3)},
                  separators=(",", ":")))
 EOF

@@ -19,7 +19,7 @@ namespace NodeAgent.Testing;
 /// </summary>
 public sealed class FailoverNode : IDisposable
 {
-    public FailoverNode(BindServer bind, string nodeId, IPAddress address, TimeProvider time, LbFailoverConfig? failover = null)
+    public FailoverNode(BindServer bind, string nodeId, IPAddress address, TimeProvider time, LbFailoverConfig? failover = null, IClaimGate? gate = null)
     {
         NodeId = nodeId;
         Address = address;
@@ -42,7 +42,7 @@ public sealed class FailoverNode : IDisposable
         Readiness = new ReadinessState(time);
         Metrics = Prometheus.Metrics.NewCustomRegistry();
         Coordinator = new FailoverCoordinator(Provider, Probe, Config.Section<LbSection>().Failover.ClaimSettings, Config, identity, new FixedAddress(address), State, Readiness,
-            new DnsMetrics(Prometheus.Metrics.WithCustomRegistry(Metrics)), time, Logger);
+            new DnsMetrics(Prometheus.Metrics.WithCustomRegistry(Metrics)), time, Logger, gate);
     }
 
     public string NodeId { get; }
@@ -72,6 +72,26 @@ public sealed class FailoverNode : IDisposable
     private sealed class FixedAddress(IPAddress address) : INodeAddressSource
     {
         public ValueTask<IPAddress> GetAsync(CancellationToken cancellationToken) => ValueTask.FromResult(address);
+    }
+}
+
+/// <summary>A claim gate whose answer the test sets; records what it was asked.</summary>
+public sealed class ScriptedGate : IClaimGate
+{
+    private readonly List<ClaimAttempt> _asked = [];
+
+    public bool Allow { get; set; }
+
+    public IReadOnlyList<ClaimAttempt> Asked => _asked;
+
+    public Task<ClaimVerdict> DecideAsync(ClaimAttempt attempt, CancellationToken cancellationToken)
+    {
+        lock (_asked)
+        {
+            _asked.Add(attempt);
+        }
+
+        return Task.FromResult(Allow ? ClaimVerdict.Allow("scripted: yes") : ClaimVerdict.Deny("scripted: not this node"));
     }
 }
 

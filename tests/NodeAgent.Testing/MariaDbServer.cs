@@ -30,7 +30,9 @@ public sealed class MariaDbServer : IAsyncDisposable
 
     public string ConnectionString => $"Server=127.0.0.1;Port={Port};User ID=root;Pooling=false;SslMode=None;AllowUserVariables=true;Default Command Timeout=120";
 
-    public static async Task<MariaDbServer> StartAsync()
+    /// <param name="serverId">The server's <c>server_id</c> (replicas need their own).</param>
+    /// <param name="extraArgs">More mariadbd options, e.g. <c>--gtid-strict-mode=1</c>.</param>
+    public static async Task<MariaDbServer> StartAsync(int serverId = 1, IReadOnlyList<string>? extraArgs = null)
     {
         if (!File.Exists("/usr/sbin/mariadbd") || !File.Exists("/usr/bin/mariadb-install-db"))
         {
@@ -46,7 +48,8 @@ public sealed class MariaDbServer : IAsyncDisposable
         [
             "--no-defaults", $"--datadir={data}", "--user=root", $"--port={port}", "--bind-address=127.0.0.1",
             $"--socket={root.Combine("mysql.sock")}", $"--pid-file={root.Combine("mysql.pid")}", $"--log-bin={root.Combine("binlog", "mariadb-bin")}",
-            "--server-id=1", "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M", $"--log-error={root.Combine("error.log")}",
+            "--server-id=" + serverId.ToString(System.Globalization.CultureInfo.InvariantCulture), "--skip-name-resolve", "--innodb-buffer-pool-size=32M", "--innodb-log-file-size=16M", $"--log-error={root.Combine("error.log")}",
+            .. extraArgs ?? [],
         ])
         {
             RedirectStandardOutput = true,
@@ -87,12 +90,14 @@ public sealed class MariaDbServer : IAsyncDisposable
         await command.ExecuteNonQueryAsync();
     }
 
-    public async Task<object?> ScalarAsync(string sql)
+    /// <summary>The first row's value in <paramref name="column"/> (e.g. 1 for CHECKSUM TABLE's checksum), or null.</summary>
+    public async Task<object?> ScalarAsync(string sql, int column = 0)
     {
         await using var connection = new MySqlConnection(ConnectionString);
         await connection.OpenAsync();
         await using var command = new MySqlCommand(sql, connection);
-        return await command.ExecuteScalarAsync();
+        await using var reader = await command.ExecuteReaderAsync();
+        return await reader.ReadAsync() && !reader.IsDBNull(column) ? reader.GetValue(column) : null;
     }
 
     /// <summary>A checksum of a table's contents, independent of storage: SHA-256 over its rows in key order.</summary>

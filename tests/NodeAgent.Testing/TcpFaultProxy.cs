@@ -7,6 +7,8 @@ namespace NodeAgent.Testing;
 /// A TCP proxy on a loopback port in front of a real server, for fault tests: <see cref="Down"/> drops every open
 /// connection and refuses new ones (the server looks unreachable), <see cref="Up"/> lets traffic through again, and
 /// <see cref="StallUploads"/> keeps accepting bytes from clients but stops forwarding them (a hung upload).
+/// <see cref="BytesDownloaded"/> and <see cref="BytesUploaded"/> count what passed each way, as the server sent and
+/// received it (a relay in front of the S3 server counts a client's transfers at the server side).
 /// </summary>
 public sealed class TcpFaultProxy : IAsyncDisposable
 {
@@ -31,6 +33,21 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     public Uri Endpoint => new($"http://127.0.0.1:{Port}/");
 
     public int Connections;
+
+    private long _downloaded;
+    private long _uploaded;
+
+    /// <summary>Bytes the server sent to clients through this proxy since the last <see cref="ResetCounters"/>.</summary>
+    public long BytesDownloaded => Interlocked.Read(ref _downloaded);
+
+    /// <summary>Bytes clients sent to the server through this proxy since the last <see cref="ResetCounters"/>.</summary>
+    public long BytesUploaded => Interlocked.Read(ref _uploaded);
+
+    public void ResetCounters()
+    {
+        Interlocked.Exchange(ref _downloaded, 0);
+        Interlocked.Exchange(ref _uploaded, 0);
+    }
 
     public void Down()
     {
@@ -125,6 +142,7 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             }
 
             await to.WriteAsync(buffer.AsMemory(0, n), _stop.Token);
+            Interlocked.Add(ref (upload ? ref _uploaded : ref _downloaded), n);
         }
     }
 

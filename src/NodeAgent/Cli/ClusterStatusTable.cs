@@ -6,7 +6,8 @@ namespace NodeAgent.Cli;
 
 /// <summary>
 /// The text of <c>nodeagent status --cluster</c>: every node in the registry (role, id, address, health, heartbeat
-/// age, apps and releases), then each lb node's HAProxy view, then registry objects that were ignored and why.
+/// age, apps and releases), then each lb node's HAProxy view, then the db nodes' replication (role, timeline, positions,
+/// lag, epoch), then registry objects that were ignored and why.
 /// </summary>
 public static class ClusterStatusTable
 {
@@ -45,6 +46,17 @@ public static class ClusterStatusTable
             }
         }
 
+        var databases = entries.Where(e => e.Record.Database is not null).ToList();
+        if (databases.Count > 0)
+        {
+            text.AppendLine();
+            var holders = databases.Where(e => e.Record.Database!.Holds is not null && !e.Stale).Select(e => $"{e.Record.Database!.Holds} held by {e.Record.NodeId} (epoch {e.Record.Database.Epoch.ToString(CultureInfo.InvariantCulture)})").ToList();
+            text.AppendLine(CultureInfo.InvariantCulture, $"databases: {(holders.Count == 0 ? "no node holds the writers' name" : string.Join("; ", holders))}");
+            Table(text, ["NODE", "ROLE", "STATE", "TL", "POSITION", "REPLAY", "LAG", "EPOCH", "UPSTREAM", "DETAIL"], databases
+                .OrderBy(e => e.Record.Database!.Role == "primary" ? 0 : 1).ThenBy(e => e.Record.NodeId, StringComparer.Ordinal)
+                .Select(e => DatabaseRow(e)));
+        }
+
         if (listing.Rejects.Count > 0)
         {
             text.AppendLine();
@@ -57,6 +69,31 @@ public static class ClusterStatusTable
 
         return text.ToString();
     }
+
+    private static string[] DatabaseRow(RegistryEntry entry)
+    {
+        var d = entry.Record.Database!;
+        var lag = d.LagBytes is null && d.LagSeconds is null ? "-"
+            : $"{(d.LagBytes is { } b ? Bytes(b) : "?")}, {(d.LagSeconds is { } s ? s.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "?")}";
+        return
+        [
+            entry.Record.NodeId,
+            d.Role + (entry.Stale ? " (stale)" : string.Empty),
+            d.State ?? "-",
+            d.Timeline?.ToString(CultureInfo.InvariantCulture) ?? "-",
+            d.Position ?? "-",
+            d.ReplayPosition ?? "-",
+            lag,
+            d.Epoch.ToString(CultureInfo.InvariantCulture),
+            d.Upstream ?? "-",
+            d.Detail ?? string.Empty,
+        ];
+    }
+
+    private static string Bytes(long bytes) => bytes < 1024 ? $"{bytes} B"
+        : bytes < 1 << 20 ? (bytes / 1024.0).ToString("0.0", CultureInfo.InvariantCulture) + " KiB"
+        : bytes < 1L << 30 ? (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture) + " MiB"
+        : (bytes / 1073741824.0).ToString("0.00", CultureInfo.InvariantCulture) + " GiB";
 
     public static string Age(TimeSpan age)
     {

@@ -71,6 +71,11 @@ public static class AgentConfigReader
             r.Error("dns.record", $"'{record}' is {shared.Description} ({shared.ConfigKey}); give this node its own name such as {record}1");
         }
 
+        if (dns is null && roleSection?.SharedDnsNames.FirstOrDefault(n => n.RequiresDns) is { } needsDns)
+        {
+            r.Error(needsDns.ConfigKey, $"'{needsDns.Label}' is {needsDns.Description}, claimed through DNS: add a dns: section");
+        }
+
         if (role is null || cluster is null || aws is null)
         {
             return null;

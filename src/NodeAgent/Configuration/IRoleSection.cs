@@ -14,5 +14,9 @@ public interface IRoleSection
     IReadOnlyList<SharedDnsName> SharedDnsNames => [];
 }
 
-/// <summary>A shared DNS label claimed by a role; <paramref name="ConfigKey"/> is the user-data key that sets it.</summary>
-public sealed record SharedDnsName(string Label, string ConfigKey, string Description);
+/// <summary>
+/// A shared DNS label claimed by a role; <paramref name="ConfigKey"/> is the user-data key that sets it. With
+/// <paramref name="RequiresDns"/> the role cannot work without the claim (a db primary elected through the lease on
+/// its name), so user-data without a <c>dns:</c> section is an error instead of the claim being left off.
+/// </summary>
+public sealed record SharedDnsName(string Label, string ConfigKey, string Description, bool RequiresDns = false);

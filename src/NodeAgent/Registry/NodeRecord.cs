@@ -50,6 +50,9 @@ public sealed record NodeRecord
 
     /// <summary>lb nodes only: the HAProxy view (backends, servers and their states).</summary>
     public BalancerView? Balancer { get; init; }
+
+    /// <summary>db nodes with replication: role, timeline, positions, lag and the epoch of the writers' name.</summary>
+    public DatabaseView? Database { get; init; }
 }
 
 public sealed record AppStatus

@@ -74,6 +74,7 @@ public static class NodeRecordJson
         _ when record.AgentVersion is { } v && !Token(v, 64) => "agent_version is not a short version string",
         _ when record.Drain is { } drain && (!DrainInfo.IsId(drain.Id) || record.Health != NodeHealth.Draining) => "drain is invalid (a drain id on a draining node)",
         _ when record.Balancer is { } b && !IsValid(b) => "balancer view is invalid",
+        _ when record.Database is { } d && Invalid(d) is { } why => $"database view is invalid: {why}",
         _ => null,
     };
 
@@ -87,6 +88,26 @@ public static class NodeRecordJson
     /// <summary>A short token of letters, digits and <c>. _ - + :</c> (release ids, revisions, versions, zones).</summary>
     private static bool Token(string? value, int max)
         => value is { Length: > 0 } && value.Length <= max && value.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-' or '+' or ':');
+
+    /// <summary>What is wrong with a database view, or null. Positions are engine text (LSN, GTID set): short, printable, no spaces.</summary>
+    private static string? Invalid(DatabaseView view) => view switch
+    {
+        _ when view.Role is null || !DatabaseView.Roles.Contains(view.Role) => $"role '{SafeText.Escape(view.Role)}' is not one of {string.Join(", ", DatabaseView.Roles)}",
+        _ when view.Engine is null || !Names.IsApp(view.Engine) => "engine is not a name",
+        _ when view.State is { } s && !Names.IsApp(s) => "state is not a name",
+        _ when view.Timeline is < 0 => "timeline is negative",
+        _ when !IsPosition(view.Position) || !IsPosition(view.ReplayPosition) => "a position is not of the form an engine writes",
+        _ when view.LagBytes is < 0 => "lag_bytes is negative",
+        _ when view.LagSeconds is { } l && (double.IsNaN(l) || l < 0) => "lag_seconds is negative",
+        _ when view.Epoch < 0 => "epoch is negative",
+        _ when view.Holds is { } h && !Names.IsDnsName(h) => "holds is not a DNS name",
+        _ when view.Upstream is { } u && !Names.IsNodeId(u) => "upstream is not a node id",
+        _ when view.Detail is { Length: > DatabaseView.MaxTextLength * 2 } || (view.Detail?.Any(char.IsControl) ?? false) => "detail is too long or has control characters",
+        _ => null,
+    };
+
+    private static bool IsPosition(string? position)
+        => position is null || (position.Length is > 0 and <= DatabaseView.MaxTextLength && position.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or ':' or '-' or ','));
 
     private static bool IsValid(BalancerView view)
         => view.Servers.Count <= BalancerView.MaxServers && Token(view.Process, 32)

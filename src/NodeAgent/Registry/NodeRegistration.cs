@@ -51,6 +51,7 @@ public sealed partial class NodeRegistration(
             AgentVersion = AgentVersion.Value,
             Balancer = board.Balancer,
             Drain = board.Drain,
+            Database = board.Database,
         };
     }
 

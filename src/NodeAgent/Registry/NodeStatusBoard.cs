@@ -16,6 +16,7 @@ public sealed class NodeStatusBoard
     private volatile bool _draining;
     private volatile BalancerView? _balancer;
     private volatile DrainInfo? _drain;
+    private volatile DatabaseView? _database;
 
     public event Action? Changed;
 
@@ -35,6 +36,8 @@ public sealed class NodeStatusBoard
 
     /// <summary>The drain in progress (its id and start), once <see cref="BeginDrain"/> was called.</summary>
     public DrainInfo? Drain => _drain;
+
+    public DatabaseView? Database => _database;
 
     /// <summary>Sets the node's health; ignored once the node is draining, so a late health check cannot undo a drain.</summary>
     public void SetHealth(string health)
@@ -112,6 +115,21 @@ public sealed class NodeStatusBoard
         if (previous is null || !previous.SameAs(view))
         {
             _balancer = view;
+            Changed?.Invoke();
+        }
+    }
+
+    /// <summary>
+    /// Sets the db node's replication view. Always kept (the next heartbeat carries the latest figures); published at
+    /// once only when its shape changed (role, state, timeline, epoch, upstream), so moving positions do not turn
+    /// every round into a registry write.
+    /// </summary>
+    public void SetDatabase(DatabaseView view)
+    {
+        var previous = _database;
+        _database = view;
+        if (previous is null || !previous.SameShape(view))
+        {
             Changed?.Invoke();
         }
     }

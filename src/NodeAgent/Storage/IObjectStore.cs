@@ -27,6 +27,13 @@ public interface IObjectStore
     /// <summary>Opens an object for streaming; null when it does not exist. The caller disposes the stream.</summary>
     Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Opens bytes <paramref name="offset"/> to <paramref name="offset"/> + <paramref name="length"/> − 1 of an object
+    /// (an HTTP range request); null when it does not exist. For stores that cannot, the default says so.
+    /// </summary>
+    Task<Stream?> OpenReadRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
+        => throw new NotSupportedException($"{GetType().Name} cannot read byte ranges of {key}");
+
     Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken);
 
     /// <summary>Writes a whole object. Returns once the store has acknowledged it (durable in S3).</summary>

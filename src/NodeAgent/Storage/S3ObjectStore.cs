@@ -90,6 +90,25 @@ public sealed class S3ObjectStore(IAmazonS3 s3, string bucket, ResiliencePipelin
         }, cancellationToken);
     }
 
+    public async Task<Stream?> OpenReadRangeAsync(string key, long offset, long length, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        return await retry.ExecuteAsync(async ct =>
+        {
+            counter.Count("s3", "GetObject");
+            try
+            {
+                var response = await s3.GetObjectAsync(new GetObjectRequest { BucketName = Bucket, Key = key, ByteRange = new ByteRange(offset, offset + length - 1) }, ct);
+                return new ResponseStream(response);
+            }
+            catch (AmazonS3Exception ex) when (IsNotFound(ex))
+            {
+                return (Stream?)null;
+            }
+        }, cancellationToken);
+    }
+
     public async Task<ObjectInfo?> HeadAsync(string key, CancellationToken cancellationToken)
     {
         return await retry.ExecuteAsync(async ct =>

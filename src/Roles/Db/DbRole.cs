@@ -5,6 +5,7 @@ using NodeAgent.Roles.Db.Backup;
 using NodeAgent.Roles.Db.Cli;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Roles.Db.Health;
+using NodeAgent.Roles.Db.Replication;
 
 namespace NodeAgent.Roles.Db;
 
@@ -16,26 +17,30 @@ public sealed class DbRole : NodeRole<DbSection>
 
     public override string Name => RoleName;
 
-    public override string Description => "PostgreSQL/MariaDB health; WAL archiving, base backups and dumps to S3";
+    public override string Description => "PostgreSQL/MariaDB health; WAL archiving, base backups and dumps to S3; PostgreSQL replicas from the archive with fenced promotion";
+
+    /// <summary>The writers' name (<c>db</c>), shown by <c>nodeagent dns status</c> on every node.</summary>
+    public override IReadOnlyList<SharedDnsName> DefaultSharedDnsNames => [new DbReplicationConfig().SharedName];
 
     public override IEnumerable<Command> CreateCommands(CliContext context) =>
     [
         WalPushCommand.Create(context),
         WalFetchCommand.Create(context),
         BackupCommand.Create(context, DbEngines.For),
+        DbCommand.Create(context),
     ];
 
-    /// <summary>PostgreSQL starts wal-push once per WAL segment: skip building the command tree (docs/backups.md).</summary>
+    /// <summary>PostgreSQL starts wal-push and wal-fetch once per WAL segment: skip building the command tree (docs/backups.md).</summary>
     public override Func<CancellationToken, Task<int>>? TryRunFast(string[] args, CliContext context)
-        => WalPushCommand.TryParseFast(args, out var settings, out var walPath)
-            ? ct => WalPushCommand.RunAsync(context, settings, walPath, ct)
+        => WalPushCommand.TryParseFast(args, out var settings, out var walPath) ? ct => WalPushCommand.RunAsync(context, settings, walPath, ct)
+            : WalFetchCommand.TryParseFast(args, out var fetchSettings, out var name, out var destination) ? ct => WalFetchCommand.RunFastAsync(context, fetchSettings, name, destination, ct)
             : null;
 
     protected override DbSection ReadSection(ConfigReader section) => DbSection.Read(section);
 
     /// <summary>
     /// The engine's services, then the health loop; with <c>db.backup.enabled</c>, the engine's continuous archiving and
-    /// the backup schedule.
+    /// the backup schedule; with <c>db.replication</c>, replication (docs/replication.md).
     /// </summary>
     protected override void Configure(RoleBuilder role, DbSection db)
     {
@@ -48,5 +53,7 @@ public sealed class DbRole : NodeRole<DbSection>
             engine.AddArchiving(role);
             role.AddDbBackups(db);
         }
+
+        role.AddDbReplication(db, engine);
     }
 }

@@ -1,5 +1,6 @@
 using NodeAgent.Configuration;
 using NodeAgent.Roles;
+using NodeAgent.Testing;
 
 namespace NodeAgent.Tests.Configuration;
 
@@ -7,12 +8,13 @@ public sealed class LifecycleSectionTests
 {
     private static readonly IReadOnlyCollection<IRoleSectionReader> Roles = BuiltInRoles.Catalog().SectionReaders;
 
-    private const string Web = """
+    private const string Web = $$"""
         version: 1
         role: web
         cluster: demo
         aws: {region: us-east-1, bucket: my-bucket}
         web:
+          {{TestKeys.PublishKeyYaml}}
           apps:
             - name: shop
               repository: {type: git, url: "https://git.example.com/shop.git"}

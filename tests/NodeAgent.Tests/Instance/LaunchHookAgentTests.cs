@@ -50,6 +50,7 @@ public sealed class LaunchHookAgentTests
             queue: {wait_time: 1s}
             lifecycle: {endpoint: "{{autoScaling}}", heartbeat_timeout: 3s}
             web:
+              {{TestKeys.PublishKeyYaml}}
               root: "{{dir.Combine("srv")}}"
               min_free_space: 1MB
               apps:

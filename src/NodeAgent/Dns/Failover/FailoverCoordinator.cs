@@ -22,7 +22,9 @@ namespace NodeAgent.Dns.Failover;
 /// </list>
 /// Every write is a compare-and-swap on exactly what was read, changing the A record and the lease TXT (owner, epoch,
 /// since, expiry) together; when two nodes race, exactly one write applies and the other sees "precondition failed"
-/// and re-reads next round. See docs/dns.md.
+/// and re-reads next round. A role may put an <see cref="IClaimGate"/> in front of every claim and takeover (a db
+/// node: only a primary claims, only the most caught-up replica takes over), and may take the name over on demand with
+/// the epoch it expects (<see cref="TakeOverNowAsync"/>, a planned db switchover). See docs/dns.md.
 /// </summary>
 public sealed partial class FailoverCoordinator
 {
@@ -35,6 +37,9 @@ public sealed partial class FailoverCoordinator
     private readonly FailoverState _state;
     private readonly ReadinessState _readiness;
     private readonly DnsMetrics _metrics;
+    private readonly ClaimMetrics _claim;
+    private readonly IClaimGate? _claimGate;
+    private volatile bool _relinquished;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SharedNameClaimSettings _settings;
@@ -45,7 +50,6 @@ public sealed partial class FailoverCoordinator
     private long _highestEpoch;
     private DateTimeOffset? _confirmedUntil;
     private int _failedRounds;
-    private volatile bool _relinquished;
 
     public FailoverCoordinator(
         IDnsProvider provider,
@@ -58,7 +62,8 @@ public sealed partial class FailoverCoordinator
         ReadinessState readiness,
         DnsMetrics metrics,
         TimeProvider time,
-        ILogger<FailoverCoordinator> logger)
+        ILogger<FailoverCoordinator> logger,
+        IClaimGate? claimGate = null)
     {
         var dns = config.Dns ?? throw new InvalidOperationException("a shared name claim needs the dns section");
         _settings = settings;
@@ -69,6 +74,8 @@ public sealed partial class FailoverCoordinator
         _state = state;
         _readiness = readiness;
         _metrics = metrics;
+        _claim = metrics.Claim(settings.MetricPrefix);
+        _claimGate = claimGate;
         _time = time;
         _logger = logger;
         _ttl = dns.Ttl;
@@ -93,7 +100,7 @@ public sealed partial class FailoverCoordinator
             if (lease is not null)
             {
                 _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
-                _metrics.FailoverEpoch.Set(lease.Epoch);
+                _claim.Epoch.Set(lease.Epoch);
             }
 
             if (_relinquished)
@@ -104,7 +111,7 @@ public sealed partial class FailoverCoordinator
                 return FailoverRole.Standby;
             }
 
-            var role = observed.IsEmpty ? await AcquireAsync(DnsPrecondition.Absent, null, self, now, "the name was free", cancellationToken)
+            var role = observed.IsEmpty ? await ClaimFreeAsync(observed, self, now, cancellationToken)
                 : lease is not null && lease.Owner == _identity.NodeId ? await HoldAsync(observed, lease, self, now, cancellationToken)
                 : await WatchAsync(observed, lease, self, now, cancellationToken);
             _failedRounds = 0;
@@ -187,6 +194,192 @@ public sealed partial class FailoverCoordinator
         }
     }
 
+    private async Task<FailoverRole> HoldAsync(DnsRecordSet observed, LeaseRecord lease, IPAddress self, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var renewDue = lease.Expires - now <= _settings.Lease / 2;
+        var drifted = observed.Addresses.Count != 1 || !observed.Addresses[0].Equals(self) || observed.Texts.Count != 1 || observed.Ttl != _ttl;
+        var current = lease;
+        if (renewDue || drifted)
+        {
+            var renewed = lease with { Expires = now + _settings.Lease };
+            var result = await _provider.UpdateAsync(
+                new DnsUpdate(Name, DnsPrecondition.Exactly(observed), DnsRecordSet.Of(self, _ttl, renewed.Format()), _ttl), cancellationToken);
+            _metrics.Update("renew", result);
+            if (result == DnsUpdateResult.PreconditionFailed)
+            {
+                LogRaced(_logger, Name, "renewal");
+                return await SettleAsync(self, cancellationToken);
+            }
+
+            current = renewed;
+        }
+
+        if (_state.Role != FailoverRole.Active)
+        {
+            LogResumed(_logger, Name, current.Epoch, Stamp(current.Expires));
+        }
+
+        _confirmedUntil = current.Expires;
+        PublishActive(current);
+        return FailoverRole.Active;
+    }
+
+    private async Task<FailoverRole> WatchAsync(DnsRecordSet observed, LeaseRecord? lease, IPAddress self, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var holder = lease?.Owner;
+        if (_state.Role == FailoverRole.Active)
+        {
+            LogSteppedDown(_logger, Name, holder ?? "(no valid lease)", lease?.Epoch ?? 0, observed.ToString());
+        }
+
+        PublishStandby(observed, lease);
+
+        string reason;
+        var kind = ClaimKind.LeaseLapsed;
+        if (lease is null)
+        {
+            reason = $"it has no valid lease ({observed})";
+        }
+        else if (lease.IsExpired(now))
+        {
+            reason = $"{holder}'s lease expired at {Stamp(lease.Expires)}";
+        }
+        else
+        {
+            if (_probedHolder != holder)
+            {
+                _probedHolder = holder;
+                _failedProbes = 0;
+            }
+
+            var probe = await _probe.ProbeAsync(lease.Owner, observed.Addresses.FirstOrDefault(), cancellationToken);
+            if (probe.Healthy)
+            {
+                if (_failedProbes > 0)
+                {
+                    LogHolderRecovered(_logger, lease.Owner, _failedProbes);
+                }
+
+                _failedProbes = 0;
+                return FailoverRole.Standby;
+            }
+
+            _failedProbes++;
+            _claim.ProbeFailures.Inc();
+            LogProbeFailed(_logger, lease.Owner, _failedProbes, _settings.Fall, probe.Detail);
+            if (_failedProbes < _settings.Fall)
+            {
+                return FailoverRole.Standby;
+            }
+
+            var held = now - lease.Since;
+            if (held < _settings.MinHold)
+            {
+                LogHoldingOff(_logger, lease.Owner, held.TotalSeconds, _settings.MinHold.TotalSeconds);
+                return FailoverRole.Standby;
+            }
+
+            reason = $"{_failedProbes} failed probes of {lease.Owner} ({probe.Detail})";
+            kind = ClaimKind.HolderFailed;
+        }
+
+        if (!await GateAllowsAsync(new ClaimAttempt(kind, Name, lease, observed, reason), cancellationToken))
+        {
+            return FailoverRole.Standby;
+        }
+
+        return await AcquireAsync(DnsPrecondition.Exactly(observed), lease, self, now, reason, cancellationToken);
+    }
+
+    private async Task<FailoverRole> AcquireAsync(DnsPrecondition precondition, LeaseRecord? previous, IPAddress self, DateTimeOffset now, string reason, CancellationToken cancellationToken)
+    {
+        var epoch = Math.Max(_highestEpoch, previous?.Epoch ?? 0) + 1;
+        var lease = new LeaseRecord(_identity.NodeId, epoch, now, now + _settings.Lease);
+        var purpose = precondition.Kind == DnsPreconditionKind.Absent ? "claim" : "takeover";
+        DnsUpdateResult result;
+        try
+        {
+            result = await _provider.UpdateAsync(new DnsUpdate(Name, precondition, DnsRecordSet.Of(self, _ttl, lease.Format()), _ttl), cancellationToken);
+        }
+        catch (DnsProviderException)
+        {
+            _metrics.Update(purpose, "error");
+            throw;
+        }
+
+        _metrics.Update(purpose, result);
+        if (result == DnsUpdateResult.PreconditionFailed)
+        {
+            LogRaced(_logger, Name, purpose);
+            return await SettleAsync(self, cancellationToken);
+        }
+
+        _highestEpoch = epoch;
+        _failedProbes = 0;
+        _confirmedUntil = lease.Expires;
+        if (purpose == "claim")
+        {
+            LogClaimed(_logger, Name, self.ToString(), epoch);
+        }
+        else
+        {
+            _claim.Takeovers.Inc();
+            LogTookOver(_logger, Name, previous?.Owner ?? "(unknown)", self.ToString(), epoch, reason);
+        }
+
+        PublishActive(lease);
+        return FailoverRole.Active;
+    }
+
+    /// <summary>
+    /// After a write lost its race: read again and take whatever role the name now gives this node, so a round always
+    /// ends knowing who holds the name (the other writer, or this node if an earlier write of its own had applied).
+    /// </summary>
+    private async Task<FailoverRole> SettleAsync(IPAddress self, CancellationToken cancellationToken)
+    {
+        var observed = await _provider.ReadAsync(Name, cancellationToken);
+        var lease = LeaseRecord.Find(observed.Texts);
+        if (lease is not null)
+        {
+            _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
+            _claim.Epoch.Set(lease.Epoch);
+        }
+
+        if (lease is not null && lease.Owner == _identity.NodeId && observed.Addresses.Count == 1 && observed.Addresses[0].Equals(self))
+        {
+            _confirmedUntil = lease.Expires;
+            PublishActive(lease);
+            return FailoverRole.Active;
+        }
+
+        if (_state.Role == FailoverRole.Active)
+        {
+            LogSteppedDown(_logger, Name, lease?.Owner ?? "(no valid lease)", lease?.Epoch ?? 0, observed.ToString());
+        }
+
+        PublishStandby(observed, lease);
+        return FailoverRole.Standby;
+    }
+
+    private void PublishStandby(DnsRecordSet observed, LeaseRecord? lease)
+        => Publish(new FailoverSnapshot(FailoverRole.Standby, lease?.Owner, lease?.Epoch ?? 0, lease?.Expires,
+            lease is null
+                ? $"standby: {Name} holds {observed} without a valid lease"
+                : $"standby: {Name} held by {lease.Owner} (epoch {lease.Epoch}, lease until {Stamp(lease.Expires)})"), ready: true);
+
+    private void PublishActive(LeaseRecord lease)
+        => Publish(new FailoverSnapshot(FailoverRole.Active, lease.Owner, lease.Epoch, lease.Expires,
+            $"active: holds {Name} (epoch {lease.Epoch}, lease until {Stamp(lease.Expires)})"), ready: true);
+
+    private void Publish(FailoverSnapshot snapshot, bool ready)
+    {
+        _state.Set(snapshot);
+        _readiness.Set(ReadinessCheck, ready, snapshot.Detail);
+        _claim.Active.Set(snapshot.Role == FailoverRole.Active ? 1 : 0);
+    }
+
+    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
     /// <summary>
     /// The node is going away for good (an instance termination): from now on it never claims, renews or takes over the
     /// name. If it holds the name, it hands it over in one conditional write: with a <paramref name="peerNodeId"/> (a
@@ -233,185 +426,6 @@ public sealed partial class FailoverCoordinator
         }
     }
 
-    private async Task<FailoverRole> HoldAsync(DnsRecordSet observed, LeaseRecord lease, IPAddress self, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var renewDue = lease.Expires - now <= _settings.Lease / 2;
-        var drifted = observed.Addresses.Count != 1 || !observed.Addresses[0].Equals(self) || observed.Texts.Count != 1 || observed.Ttl != _ttl;
-        var current = lease;
-        if (renewDue || drifted)
-        {
-            var renewed = lease with { Expires = now + _settings.Lease };
-            var result = await _provider.UpdateAsync(
-                new DnsUpdate(Name, DnsPrecondition.Exactly(observed), DnsRecordSet.Of(self, _ttl, renewed.Format()), _ttl), cancellationToken);
-            _metrics.Update("renew", result);
-            if (result == DnsUpdateResult.PreconditionFailed)
-            {
-                LogRaced(_logger, Name, "renewal");
-                return await SettleAsync(self, cancellationToken);
-            }
-
-            current = renewed;
-        }
-
-        if (_state.Role != FailoverRole.Active)
-        {
-            LogResumed(_logger, Name, current.Epoch, Stamp(current.Expires));
-        }
-
-        _confirmedUntil = current.Expires;
-        PublishActive(current);
-        return FailoverRole.Active;
-    }
-
-    private async Task<FailoverRole> WatchAsync(DnsRecordSet observed, LeaseRecord? lease, IPAddress self, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var holder = lease?.Owner;
-        if (_state.Role == FailoverRole.Active)
-        {
-            LogSteppedDown(_logger, Name, holder ?? "(no valid lease)", lease?.Epoch ?? 0, observed.ToString());
-        }
-
-        PublishStandby(observed, lease);
-
-        string reason;
-        if (lease is null)
-        {
-            reason = $"it has no valid lease ({observed})";
-        }
-        else if (lease.IsExpired(now))
-        {
-            reason = $"{holder}'s lease expired at {Stamp(lease.Expires)}";
-        }
-        else
-        {
-            if (_probedHolder != holder)
-            {
-                _probedHolder = holder;
-                _failedProbes = 0;
-            }
-
-            var probe = await _probe.ProbeAsync(lease.Owner, observed.Addresses.FirstOrDefault(), cancellationToken);
-            if (probe.Healthy)
-            {
-                if (_failedProbes > 0)
-                {
-                    LogHolderRecovered(_logger, lease.Owner, _failedProbes);
-                }
-
-                _failedProbes = 0;
-                return FailoverRole.Standby;
-            }
-
-            _failedProbes++;
-            _metrics.ProbeFailures.Inc();
-            LogProbeFailed(_logger, lease.Owner, _failedProbes, _settings.Fall, probe.Detail);
-            if (_failedProbes < _settings.Fall)
-            {
-                return FailoverRole.Standby;
-            }
-
-            var held = now - lease.Since;
-            if (held < _settings.MinHold)
-            {
-                LogHoldingOff(_logger, lease.Owner, held.TotalSeconds, _settings.MinHold.TotalSeconds);
-                return FailoverRole.Standby;
-            }
-
-            reason = $"{_failedProbes} failed probes of {lease.Owner} ({probe.Detail})";
-        }
-
-        return await AcquireAsync(DnsPrecondition.Exactly(observed), lease, self, now, reason, cancellationToken);
-    }
-
-    private async Task<FailoverRole> AcquireAsync(DnsPrecondition precondition, LeaseRecord? previous, IPAddress self, DateTimeOffset now, string reason, CancellationToken cancellationToken)
-    {
-        var epoch = Math.Max(_highestEpoch, previous?.Epoch ?? 0) + 1;
-        var lease = new LeaseRecord(_identity.NodeId, epoch, now, now + _settings.Lease);
-        var purpose = precondition.Kind == DnsPreconditionKind.Absent ? "claim" : "takeover";
-        DnsUpdateResult result;
-        try
-        {
-            result = await _provider.UpdateAsync(new DnsUpdate(Name, precondition, DnsRecordSet.Of(self, _ttl, lease.Format()), _ttl), cancellationToken);
-        }
-        catch (DnsProviderException)
-        {
-            _metrics.Update(purpose, "error");
-            throw;
-        }
-
-        _metrics.Update(purpose, result);
-        if (result == DnsUpdateResult.PreconditionFailed)
-        {
-            LogRaced(_logger, Name, purpose);
-            return await SettleAsync(self, cancellationToken);
-        }
-
-        _highestEpoch = epoch;
-        _failedProbes = 0;
-        _confirmedUntil = lease.Expires;
-        if (purpose == "claim")
-        {
-            LogClaimed(_logger, Name, self.ToString(), epoch);
-        }
-        else
-        {
-            _metrics.Takeovers.Inc();
-            LogTookOver(_logger, Name, previous?.Owner ?? "(unknown)", self.ToString(), epoch, reason);
-        }
-
-        PublishActive(lease);
-        return FailoverRole.Active;
-    }
-
-    /// <summary>
-    /// After a write lost its race: read again and take whatever role the name now gives this node, so a round always
-    /// ends knowing who holds the name (the other writer, or this node if an earlier write of its own had applied).
-    /// </summary>
-    private async Task<FailoverRole> SettleAsync(IPAddress self, CancellationToken cancellationToken)
-    {
-        var observed = await _provider.ReadAsync(Name, cancellationToken);
-        var lease = LeaseRecord.Find(observed.Texts);
-        if (lease is not null)
-        {
-            _highestEpoch = Math.Max(_highestEpoch, lease.Epoch);
-            _metrics.FailoverEpoch.Set(lease.Epoch);
-        }
-
-        if (lease is not null && lease.Owner == _identity.NodeId && observed.Addresses.Count == 1 && observed.Addresses[0].Equals(self))
-        {
-            _confirmedUntil = lease.Expires;
-            PublishActive(lease);
-            return FailoverRole.Active;
-        }
-
-        if (_state.Role == FailoverRole.Active)
-        {
-            LogSteppedDown(_logger, Name, lease?.Owner ?? "(no valid lease)", lease?.Epoch ?? 0, observed.ToString());
-        }
-
-        PublishStandby(observed, lease);
-        return FailoverRole.Standby;
-    }
-
-    private void PublishStandby(DnsRecordSet observed, LeaseRecord? lease)
-        => Publish(new FailoverSnapshot(FailoverRole.Standby, lease?.Owner, lease?.Epoch ?? 0, lease?.Expires,
-            lease is null
-                ? $"standby: {Name} holds {observed} without a valid lease"
-                : $"standby: {Name} held by {lease.Owner} (epoch {lease.Epoch}, lease until {Stamp(lease.Expires)})"), ready: true);
-
-    private void PublishActive(LeaseRecord lease)
-        => Publish(new FailoverSnapshot(FailoverRole.Active, lease.Owner, lease.Epoch, lease.Expires,
-            $"active: holds {Name} (epoch {lease.Epoch}, lease until {Stamp(lease.Expires)})"), ready: true);
-
-    private void Publish(FailoverSnapshot snapshot, bool ready)
-    {
-        _state.Set(snapshot);
-        _readiness.Set(ReadinessCheck, ready, snapshot.Detail);
-        _metrics.FailoverActive.Set(snapshot.Role == FailoverRole.Active ? 1 : 0);
-    }
-
-    private static string Stamp(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-
     [LoggerMessage(EventId = 5020, Level = LogLevel.Information, Message = "Failover: claimed {Name} -> {Address} (epoch {Epoch}); this node is active")]
     private static partial void LogClaimed(ILogger logger, string name, string address, long epoch);
 
@@ -442,9 +456,9 @@ public sealed partial class FailoverCoordinator
     [LoggerMessage(EventId = 5029, Level = LogLevel.Error, Message = "Failover: could not renew {Name} (epoch {Epoch}) before the lease ran out at {Until}; no longer acting as active")]
     private static partial void LogSelfFenced(ILogger logger, string name, long epoch, string until, Exception exception);
 
-    [LoggerMessage(EventId = 5033, Level = LogLevel.Warning, Message = "Failover: handed {Name} over to {Peer} (epoch {Epoch}); this node is going away and will not claim it again")]
-    private static partial void LogHandedOver(ILogger logger, string name, string peer, long epoch);
-
     [LoggerMessage(EventId = 5030, Level = LogLevel.Information, Message = "Failover: {Holder} answers its probes again after {Failures} failures")]
     private static partial void LogHolderRecovered(ILogger logger, string holder, int failures);
+
+    [LoggerMessage(EventId = 5034, Level = LogLevel.Warning, Message = "Failover: handed {Name} over to {Peer} (epoch {Epoch}); this node is going away and will not claim it again")]
+    private static partial void LogHandedOver(ILogger logger, string name, string peer, long epoch);
 }

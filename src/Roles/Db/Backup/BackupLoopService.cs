@@ -10,10 +10,12 @@ namespace NodeAgent.Roles.Db.Backup;
 /// <c>db.backup.full_every</c> (so the first one is taken soon after the agent starts), then retention. Reports
 /// <c>db-backup</c> on /healthz (not ready once the newest backup is older than twice the interval, or the last
 /// attempt failed after that) and the backup age on /metrics. Whether one is due is checked every tenth of the interval
-/// (1 s to 1 min); a failed attempt is retried after 30 s, backing off to 30 min.
+/// (1 s to 1 min); a failed attempt is retried after 30 s, backing off to 30 min. A backup gate (<see cref="IBackupGate"/>)
+/// may say this node is not the one to take it now (a replica).
 /// </summary>
 public sealed partial class BackupLoopService(
-    IDatabaseBackup backup, DbSection db, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger)
+    IDatabaseBackup backup, DbSection db, BackupMetrics metrics, ReadinessState readiness, TimeProvider time, ILogger<BackupLoopService> logger,
+    IEnumerable<IBackupGate>? gates = null)
     : AgentLoop(time, logger)
 {
     public const string CheckName = "db-backup";
@@ -60,6 +62,17 @@ public sealed partial class BackupLoopService(
         {
             Report();
             return false;
+        }
+
+        foreach (var gate in gates ?? [])
+        {
+            if (await gate.WhyNotAsync(cancellationToken) is { } why)
+            {
+                // Checked again at the next round; the node that is to take it (the primary) reports its own backup age.
+                _lastKnown = false;
+                readiness.Set(CheckName, true, $"not taking backups here: {why}");
+                return false;
+            }
         }
 
         try

@@ -4,17 +4,22 @@ namespace NodeAgent.Roles.Db.Backup;
 
 /// <summary>
 /// A pass-through stream that counts bytes and computes their SHA-256 as they go by, for reads or writes, so a
-/// streamed backup is checksummed without a second pass.
+/// streamed backup is checksummed without a second pass. Optionally keeps the first and last bytes that went by.
 /// </summary>
-public sealed class HashingStream(Stream inner, bool leaveOpen = false, int captureHead = 0) : Stream
+public sealed class HashingStream(Stream inner, bool leaveOpen = false, int captureHead = 0, int captureTail = 0) : Stream
 {
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly byte[] _head = new byte[captureHead];
+    private readonly byte[] _tail = new byte[captureTail];
     private int _headFilled;
+    private int _tailFilled;
     private string? _final;
 
     /// <summary>The first bytes that went by (up to the <c>captureHead</c> asked for), e.g. a tar stream's first entry.</summary>
     public ReadOnlySpan<byte> Head => _head.AsSpan(0, _headFilled);
+
+    /// <summary>The last bytes that went by (up to the <c>captureTail</c> asked for), e.g. the trailer of a dump.</summary>
+    public ReadOnlySpan<byte> Tail => _tail.AsSpan(0, _tailFilled);
 
     public long BytesSeen { get; private set; }
 
@@ -107,6 +112,22 @@ public sealed class HashingStream(Stream inner, bool leaveOpen = false, int capt
             var n = Math.Min(_head.Length - _headFilled, data.Length);
             data[..n].CopyTo(_head.AsSpan(_headFilled));
             _headFilled += n;
+        }
+
+        if (_tail.Length > 0)
+        {
+            if (data.Length >= _tail.Length)
+            {
+                data[^_tail.Length..].CopyTo(_tail);
+                _tailFilled = _tail.Length;
+            }
+            else
+            {
+                var keep = Math.Min(_tailFilled, _tail.Length - data.Length);
+                _tail.AsSpan(_tailFilled - keep, keep).CopyTo(_tail);
+                data.CopyTo(_tail.AsSpan(keep));
+                _tailFilled = keep + data.Length;
+            }
         }
 
         _hash.AppendData(data);

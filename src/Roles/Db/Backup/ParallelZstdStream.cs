@@ -7,13 +7,15 @@ namespace NodeAgent.Roles.Db.Backup;
 /// A write-only stream that compresses fixed-size blocks on several threads (<see cref="ZstdBlockCompressor"/>: native
 /// libzstd, else the managed port) and writes them, in order, as independent zstd frames (each with its content
 /// checksum) to <paramref name="inner"/>. Concatenated frames are one valid zstd stream, so any zstd reader decompresses
-/// it. Dispose (or <see cref="DisposeAsync"/>) to flush the last block.
+/// it. Dispose (or <see cref="DisposeAsync"/>) to flush the last block. <paramref name="onFrame"/>, when given, is told
+/// each frame's uncompressed and compressed length as it is written, in order (a base backup's index, for delta
+/// re-seeds that fetch single frames).
 /// </summary>
-public sealed class ParallelZstdStream(Stream inner, int level, int workers, int blockSize = ParallelZstdStream.DefaultBlockSize) : Stream
+public sealed class ParallelZstdStream(Stream inner, int level, int workers, int blockSize = ParallelZstdStream.DefaultBlockSize, Action<int, int>? onFrame = null) : Stream
 {
     public const int DefaultBlockSize = 4 << 20;
 
-    private readonly Queue<Task<byte[]>> _pending = new();
+    private readonly Queue<(Task<byte[]> Frame, int Length)> _pending = new();
     private readonly ConcurrentBag<ZstdBlockCompressor> _compressors = [];
 
     /// <summary>The blocks, reused within this stream and dropped with it (not kept by a process-wide pool after the
@@ -115,7 +117,7 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
     {
         var block = _block;
         var length = _filled;
-        _pending.Enqueue(Task.Run(() => CompressBlock(block, length), cancellationToken));
+        _pending.Enqueue((Task.Run(() => CompressBlock(block, length), cancellationToken), length));
         _block = _pool.Rent(blockSize);
         _filled = 0;
         // Up to two blocks per worker queued, so the producer keeps reading while every worker is busy.
@@ -127,8 +129,10 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
 
     private async Task WriteNextAsync(CancellationToken cancellationToken)
     {
-        var frame = await _pending.Dequeue();
+        var (compressing, length) = _pending.Dequeue();
+        var frame = await compressing;
         await inner.WriteAsync(frame, cancellationToken);
+        onFrame?.Invoke(length, frame.Length);
     }
 
     private byte[] CompressBlock(byte[] block, int length)

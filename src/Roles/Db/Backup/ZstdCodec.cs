@@ -35,6 +35,26 @@ public static class ZstdCodec
         return output;
     }
 
+    /// <summary>Decompresses a whole object of unknown size, refusing more than <paramref name="maxSize"/> bytes of output.</summary>
+    public static byte[] DecompressBounded(byte[] compressed, int maxSize)
+    {
+        using var input = new DecompressionStream(new MemoryStream(compressed, writable: false), 1 << 20, checkEndOfStream: true, leaveOpen: false);
+        using var output = new MemoryStream();
+        var buffer = new byte[1 << 16];
+        int n;
+        while ((n = input.Read(buffer)) > 0)
+        {
+            if (output.Length + n > maxSize)
+            {
+                throw new InvalidDataException($"decompresses to more than {maxSize} bytes");
+            }
+
+            output.Write(buffer, 0, n);
+        }
+
+        return output.ToArray();
+    }
+
     /// <summary>
     /// A write stream that compresses into <paramref name="inner"/>; dispose it to finish. With more than one core,
     /// blocks are compressed in parallel as independent frames (<see cref="ParallelZstdStream"/>).

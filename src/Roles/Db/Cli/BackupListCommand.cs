@@ -52,6 +52,11 @@ public static class BackupListCommand
                 ? CompleteRow(e.Id, d.StartTime, d.StopTime, d.StoredBytes, d.SourceBytes, d.Position)
                 : IncompleteRow(e.Id, e.StoredBytes));
         }
+
+        foreach (var note in listing.Notes)
+        {
+            await output.WriteLineAsync(note);
+        }
     }
 
     private static string Header(string sizeColumn, string positionColumn)

@@ -16,7 +16,10 @@ public static class BackupRestoreCommand
     public static Command Create(CliContext context, Func<DbSection, IDbEngine> engineFor)
     {
         var to = new Option<string?>("--to") { Description = "PostgreSQL: the new data directory (absent or empty)." };
-        var targetTime = new Option<string?>("--target-time") { Description = "PostgreSQL: recover up to this time (ISO 8601; UTC when no offset is given)." };
+        var targetTime = new Option<string?>("--target-time", "--to-time")
+        {
+            Description = "Restore up to this time (ISO 8601; UTC when no offset is given). PostgreSQL: recovery target; MariaDB: the newest dump before it, then the shipped binlogs up to it.",
+        };
         var targetLsn = new Option<string?>("--target-lsn") { Description = "PostgreSQL: recover up to this WAL location, e.g. 0/3000060." };
         var backupId = new Option<string?>("--backup") { Description = "Restore this backup; default: the newest complete one that ended before the target." };
         var owner = new Option<string?>("--owner") { Description = "PostgreSQL: hand the directory to this OS user (default db.postgresql.os_user) when run as root." };
@@ -54,7 +57,7 @@ public static class BackupRestoreCommand
                     await context.Error.WriteLineAsync($"backup restore: {ex.Message}");
                     return (int)ExitCode.Usage;
                 }
-                catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException)
+                catch (Exception ex) when (ex is InvalidOperationException or InvalidDataException or IOException or Backup.Encryption.BackupKeyException or Processes.ProcessFailedException)
                 {
                     await context.Error.WriteLineAsync($"backup restore failed: {ex.Message}");
                     return (int)ExitCode.OperationFailed;

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Cli;
 using NodeAgent.Hosting;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Postgres;
 
 namespace NodeAgent.Roles.Db.Cli;
@@ -14,6 +15,50 @@ namespace NodeAgent.Roles.Db.Cli;
 /// </summary>
 public static class WalFetchCommand
 {
+    /// <summary>
+    /// The lean start, as for wal-push: PostgreSQL runs <c>wal-fetch [--config FILE] NAME PATH</c> once per segment during
+    /// recovery, so that shape is recognised before the command tree is built and handed to the running agent's socket.
+    /// </summary>
+    public static bool TryParseFast(string[] args, out string configPath, out string name, out string destination)
+    {
+        (configPath, name, destination) = (ArchiveConfigWriter.DefaultPath, string.Empty, string.Empty);
+        switch (args)
+        {
+            case ["wal-fetch", var n, var d] when !n.StartsWith('-') && !d.StartsWith('-'):
+                (name, destination) = (n, d);
+                return true;
+            case ["wal-fetch", "--config", var c, var n, var d] when !c.StartsWith('-') && !n.StartsWith('-') && !d.StartsWith('-'):
+                (configPath, name, destination) = (c, n, d);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The running agent restores the file (warm process, prefetch kept between calls); with no agent, this process does.</summary>
+    public static async Task<int> RunFastAsync(CliContext context, string configPath, string name, string destination, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var socket = ArchiveConfigWriter.SocketNextTo(Path.GetFullPath(configPath));
+            if (WalSocketClient.TryFetch(socket, name, Path.GetFullPath(destination)) is { Declined: false } reply)
+            {
+                if (!reply.Ok && !reply.Missing)
+                {
+                    await context.Error.WriteLineAsync($"nodeagent wal-fetch: cannot restore {name}: {reply.Message}");
+                }
+
+                return reply.Ok ? (int)ExitCode.Ok : reply.Missing ? (int)ExitCode.NotInArchive : (int)ExitCode.ArchiveUnavailable;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            // No usable socket: restore in this process.
+        }
+
+        return await RunAsync(context, configPath, null, name, destination, cancellationToken);
+    }
+
     public static Command Create(CliContext context)
     {
         var config = ArchiveOptions.Config();
@@ -32,7 +77,8 @@ public static class WalFetchCommand
         {
             var settings = ArchiveSettings.Load(configPath);
             var store = ArchiveStore.Create(settings, logger);
-            var fetcher = new WalFetcher(store, new ArchiveLayout(prefix ?? settings.Prefix), settings.Prefetch, logger);
+            var cipher = BackupCiphers.Create(settings.Encryption?.ToConfig(), settings.ToAwsSection(), logger);
+            var fetcher = new WalFetcher(store, new ArchiveLayout(prefix ?? settings.Prefix), settings.Prefetch, logger, cipher);
             var result = await fetcher.FetchAsync(name, destination, cancellationToken);
             return result == WalFetchResult.NotFound ? (int)ExitCode.NotInArchive : (int)ExitCode.Ok;
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Cli;
 using NodeAgent.Hosting;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Postgres;
 
 namespace NodeAgent.Roles.Db.Cli;
@@ -64,7 +65,8 @@ public static class WalPushCommand
             var logger = new TextWriterLogger(context.Error, "nodeagent wal-push", LogLevel.Warning);
             var settings = ArchiveSettings.Load(configPath);
             var store = ArchiveStore.Create(settings, logger);
-            var pusher = new WalPusher(store, new ArchiveLayout(settings.Prefix), settings.DataDir, settings.CompressionLevel, logger);
+            var cipher = BackupCiphers.Create(settings.Encryption?.ToConfig(), settings.ToAwsSection(), logger);
+            var pusher = new WalPusher(store, new ArchiveLayout(settings.Prefix), settings.DataDir, settings.CompressionLevel, logger, cipher);
             await pusher.PushAsync(full, cancellationToken);
             return (int)ExitCode.Ok;
         }

@@ -22,6 +22,11 @@ public sealed record DbSection : IRoleSection
 
     public DbBackupConfig Backup { get; init; } = new();
 
+    public DbReplicationConfig Replication { get; init; } = new();
+
+    /// <summary>The writers' name (<c>db.replication.name</c>) while replication is on.</summary>
+    public IReadOnlyList<SharedDnsName> SharedDnsNames => Replication.Enabled ? [Replication.SharedName] : [];
+
     public TimeSpan HealthInterval { get; init; } = TimeSpan.FromSeconds(5);
 
     public TimeSpan HealthTimeout { get; init; } = TimeSpan.FromSeconds(3);
@@ -41,6 +46,7 @@ public sealed record DbSection : IRoleSection
             PostgreSql = r.Section("postgresql", PostgreSqlConfig.Read),
             MariaDb = r.Section("mariadb", MariaDbConfig.Read),
             Backup = r.Section("backup", DbBackupConfig.Read) ?? new DbBackupConfig(),
+            Replication = r.Section("replication", DbReplicationConfig.Read) ?? new DbReplicationConfig(),
             HealthInterval = r.Duration("health_interval", Default.HealthInterval, TimeSpan.FromMilliseconds(200), TimeSpan.FromMinutes(10)),
             HealthTimeout = r.Duration("health_timeout", Default.HealthTimeout, TimeSpan.FromMilliseconds(100), TimeSpan.FromMinutes(1)),
         };
@@ -62,6 +68,16 @@ public sealed record DbSection : IRoleSection
         if (engine == DbEngine.MariaDb && section.PostgreSql is not null)
         {
             r.Error("postgresql", "is set but engine is mariadb");
+        }
+
+        if (section.Replication.Enabled && engine == DbEngine.MariaDb)
+        {
+            r.Error("replication.mode", "replication is implemented for postgresql only so far; leave it off on mariadb");
+        }
+
+        if (section.Replication.Enabled && !section.Backup.Enabled)
+        {
+            r.Error("replication.mode", "replication needs db.backup.enabled: replicas are built from the archive and follow it");
         }
 
         return section;
@@ -132,6 +148,9 @@ public sealed record MariaDbConfig
     /// <summary>Directory with mariadb-dump and mariadb (the client used for restores).</summary>
     public string BinDir { get; init; } = "/usr/bin";
 
+    /// <summary>Replication: this node as the primary or a replica seeded from S3 (docs/replication-mariadb.md); null: none.</summary>
+    public MariaDbReplicationConfig? Replication { get; init; }
+
     public static MariaDbConfig Read(ConfigReader r) => new()
     {
         Host = r.String("host", fallback: Default.Host, maxLength: 255)!,
@@ -142,6 +161,7 @@ public sealed record MariaDbConfig
         Databases = r.StringList("databases", max: 1000, pattern: new("^[A-Za-z0-9_$]{1,64}$"), patternHint: "a database name"),
         BinlogDir = r.AbsolutePath("binlog_dir"),
         BinDir = r.AbsolutePath("bin_dir", fallback: Default.BinDir)!,
+        Replication = r.Section("replication", MariaDbReplicationConfig.Read),
     };
 }
 
@@ -178,6 +198,9 @@ public sealed record DbBackupConfig
     /// <summary>PostgreSQL: how long a base backup waits for its WAL range to reach the archive.</summary>
     public TimeSpan WalTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>Client-side encryption of every backup object; null: objects are stored as compressed (docs/backups.md).</summary>
+    public BackupEncryptionConfig? Encryption { get; init; }
+
     public static DbBackupConfig Read(ConfigReader r) => new()
     {
         Enabled = r.Bool("enabled", Default.Enabled),
@@ -190,5 +213,6 @@ public sealed record DbBackupConfig
         WalPrefetch = r.Int("wal_prefetch", Default.WalPrefetch, 0, 64),
         WalLookahead = r.Int("wal_lookahead", Default.WalLookahead, 0, 16),
         WalTimeout = r.Duration("wal_timeout", Default.WalTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromDays(1)),
+        Encryption = r.Section("encryption", BackupEncryptionConfig.Read),
     };
 }

@@ -13,4 +13,10 @@ public sealed record BackupVerifyRequest
     public required string ScratchDirectory { get; init; }
 
     public required string Query { get; init; }
+
+    /// <summary>
+    /// Only read every object the backup needs and check its authenticity and checksums (no restore, no server):
+    /// <c>--objects-only</c>, the only way MariaDB backups are verified.
+    /// </summary>
+    public bool ObjectsOnly { get; init; }
 }

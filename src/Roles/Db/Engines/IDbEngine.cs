@@ -10,7 +10,8 @@ namespace NodeAgent.Roles.Db.Engines;
 /// <list type="bullet">
 /// <item>the health loop: <c>IDbPing</c>, plus <c>IWalArchiverProbe</c> when the engine has a WAL archiver (PostgreSQL);</item>
 /// <item>the backup loop: <c>IDatabaseBackup</c>;</item>
-/// <item>the <c>backup</c> commands: <see cref="IBackupOperations"/>.</item>
+/// <item>the <c>backup</c> commands: <see cref="IBackupOperations"/>;</item>
+/// <item>replication (<c>db.replication</c>): <see cref="IReplicationEngine"/>.</item>
 /// </list>
 /// </summary>
 public interface IDbEngine
@@ -29,4 +30,11 @@ public interface IDbEngine
     /// boot and serves wal-push on its socket; MariaDB ships closed binlogs.
     /// </summary>
     void AddArchiving(RoleBuilder role);
+
+    /// <summary>
+    /// Replication, added when <c>db.replication.mode</c> is not <c>off</c>: the engine's <see cref="IReplicationEngine"/>
+    /// (the engine-neutral loop, gate and switchover in <c>Db/Replication/</c> drive it). An engine without it throws
+    /// <see cref="EngineOperationNotSupportedException"/> (user-data validation refuses the combination first).
+    /// </summary>
+    void AddReplication(IServiceCollection services);
 }

@@ -4,9 +4,8 @@ using NodeAgent.Instance;
 namespace NodeAgent.Roles.Db.Lifecycle;
 
 /// <summary>
-/// A db node whose instance goes away: a primary with a replica hands over first (<see cref="IPlannedSwitchover"/>,
-/// once the replica work provides it); otherwise — or if that did not happen — the engine gets its last WAL (or
-/// binlog) into the archive and waits until it is stored (<see cref="IArchiveFlush"/>), so a restore from the archive
+/// A db node whose instance goes away: a primary with a replica hands over first (<see cref="IPlannedSwitchover"/>);
+/// otherwise — or if that did not happen — the engine gets its last WAL (or binlog) into the archive and waits until it is stored (<see cref="IArchiveFlush"/>), so a restore from the archive
 /// has every transaction committed before the termination. Then the agent stops and completes the hook.
 /// </summary>
 public sealed partial class ArchiveOnTerminationStep(

@@ -1,10 +1,9 @@
 namespace NodeAgent.Roles.Db.Lifecycle;
 
 /// <summary>
-/// The extension point for a primary's planned switchover to a replica before its instance goes away. Nothing
-/// implements it yet: the PostgreSQL replica work (issue 13) registers its switchover service as this interface
-/// (<c>services.AddSingleton&lt;IPlannedSwitchover, …&gt;()</c>), and <see cref="ArchiveOnTerminationStep"/> then
-/// calls it first. An implementation returns <see cref="SwitchoverOutcome.NotApplicable"/> on a node that is not a
+/// A primary's planned switchover to a replica before its instance goes away. With <c>db.replication</c> on, the
+/// replication services register <c>Replication.Switchover.TerminationSwitchover</c> as this interface, and
+/// <see cref="ArchiveOnTerminationStep"/> calls it first. An implementation returns <see cref="SwitchoverOutcome.NotApplicable"/> on a node that is not a
 /// primary or has no replica to hand over to, so the step falls back to archiving the last WAL.
 /// </summary>
 public interface IPlannedSwitchover

@@ -1,10 +1,13 @@
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.MariaDb;
 
-/// <summary>The dumps under a prefix, oldest first, with their manifests.</summary>
-public sealed class DumpCatalog(IObjectStore store, MariaDbLayout layout)
+/// <summary>The dumps under a prefix, oldest first, with their manifests (decrypted when encryption is on).</summary>
+public sealed class DumpCatalog(IObjectStore store, MariaDbLayout layout, BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public async Task<IReadOnlyList<DumpEntry>> ListAsync(CancellationToken cancellationToken)
     {
         var listing = await store.ListAsync(layout.DumpDirectory, null, cancellationToken);
@@ -15,7 +18,7 @@ public sealed class DumpCatalog(IObjectStore store, MariaDbLayout layout)
             DumpManifest? manifest = null;
             if (group.Any(o => o.Key == key) && await store.GetAsync(key, DocumentLimits.Manifest, cancellationToken) is { } stored)
             {
-                manifest = DumpManifest.Parse(stored.Content, key);
+                manifest = DumpManifest.Parse(await _cipher.OpenAsync(stored.Content, layout.Prefix, key, cancellationToken), key);
             }
 
             entries.Add(new DumpEntry(group.Key!, manifest, group.Sum(o => o.Size)));

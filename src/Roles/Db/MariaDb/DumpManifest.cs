@@ -6,6 +6,9 @@ namespace NodeAgent.Roles.Db.MariaDb;
 /// <summary><c>PREFIX/dumps/ID/manifest.json</c>, written last, with the binlog position the dump is consistent at.</summary>
 public sealed record DumpManifest
 {
+    /// <summary>A manifest is small; anything bigger is refused before parsing.</summary>
+    public const int MaxBytes = 1 << 20;
+
     public int Format { get; init; } = 1;
 
     public required string Id { get; init; }
@@ -20,6 +23,12 @@ public sealed record DumpManifest
     public string? BinlogFile { get; init; }
 
     public long? BinlogPosition { get; init; }
+
+    /// <summary>
+    /// The GTID position of the dump's snapshot (<c>gtid_slave_pos</c> as mariadb-dump recorded it, e.g. <c>0-1-42</c>):
+    /// where a replica bootstrapped from this dump starts replicating. Null for dumps without one.
+    /// </summary>
+    public string? GtidPosition { get; init; }
 
     public long SqlBytes { get; init; }
 
@@ -39,6 +48,11 @@ public sealed record DumpManifest
 
     public static DumpManifest Parse(byte[] json, string key)
     {
+        if (json.Length > MaxBytes)
+        {
+            throw new InvalidDataException($"{key} is {json.Length} bytes; a dump manifest is at most {MaxBytes}");
+        }
+
         try
         {
             return JsonSerializer.Deserialize(json, DumpManifestJson.Default.DumpManifest) ?? throw new InvalidDataException($"{key} is empty");

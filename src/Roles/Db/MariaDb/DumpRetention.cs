@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.MariaDb;
@@ -7,7 +8,7 @@ namespace NodeAgent.Roles.Db.MariaDb;
 /// Keeps the newest K complete dumps; deletes older ones, abandoned incomplete ones, and shipped binlogs before the
 /// oldest kept dump's binlog file (replaying from a kept dump starts at its position, so earlier logs are not needed).
 /// </summary>
-public sealed partial class DumpRetention(IObjectStore store, MariaDbLayout layout, ILogger logger)
+public sealed partial class DumpRetention(IObjectStore store, MariaDbLayout layout, ILogger logger, BackupCipher? cipher = null)
 {
     public static DumpRetentionPlan Plan(IReadOnlyList<DumpEntry> dumps, IEnumerable<string> binlogs, int keep)
     {
@@ -27,7 +28,7 @@ public sealed partial class DumpRetention(IObjectStore store, MariaDbLayout layo
 
     public async Task<DumpRetentionPlan> ApplyAsync(int keep, CancellationToken cancellationToken)
     {
-        var dumps = await new DumpCatalog(store, layout).ListAsync(cancellationToken);
+        var dumps = await new DumpCatalog(store, layout, cipher).ListAsync(cancellationToken);
         var binlogs = await store.ListAsync(layout.BinlogDirectory, null, cancellationToken);
         var plan = Plan(dumps, binlogs.Objects.Select(o => layout.BinlogNameOf(o.Key)).OfType<string>(), keep);
         await store.DeleteManyAsync(plan.DeletedDumps.Select(layout.Manifest).ToList(), cancellationToken);

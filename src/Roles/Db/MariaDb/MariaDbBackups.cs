@@ -3,6 +3,7 @@ using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Storage;
 
@@ -19,15 +20,24 @@ public sealed class MariaDbBackups(DbSection db, AgentConfig config, NodeIdentit
 
     public MariaDbLayout Layout => new(Prefix);
 
+    /// <summary>Client-side encryption of every object under the prefix (<c>db.backup.encryption</c>), or none.</summary>
+    public BackupCipher Cipher { get; } = BackupCiphers.Create(db.Backup.Encryption, config.Aws, loggers.CreateLogger<BackupCipher>());
+
+    public IObjectStore Store => store;
+
     public MariaDbClient Client() => new(MariaDb);
 
-    public MariaDbDumper Dumper() => new(store, Layout, Client(), processes, MariaDb, _db.Backup.CompressionLevel, time, loggers.CreateLogger<MariaDbDumper>());
+    public MariaDbDumper Dumper() => new(store, Layout, Client(), processes, MariaDb, _db.Backup.CompressionLevel, time, loggers.CreateLogger<MariaDbDumper>(), Cipher);
 
-    public MariaDbRestorer Restorer(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), processes, loggers.CreateLogger<MariaDbRestorer>());
+    public MariaDbRestorer Restorer(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), processes, loggers.CreateLogger<MariaDbRestorer>(), Cipher);
 
-    public BinlogShipper Shipper() => new(store, Layout, Client(), MariaDb.BinlogDir, _db.Backup.CompressionLevel, loggers.CreateLogger<BinlogShipper>());
+    public BinlogShipper Shipper() => new(store, Layout, Client(), MariaDb.BinlogDir, _db.Backup.CompressionLevel, loggers.CreateLogger<BinlogShipper>(), Cipher);
 
-    public DumpRetention Retention() => new(store, Layout, loggers.CreateLogger<DumpRetention>());
+    public MariaDbPointInTimeRestorer PointInTime(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), processes, loggers.CreateLogger<MariaDbPointInTimeRestorer>(), Cipher);
 
-    public DumpCatalog Catalog(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix));
+    public DumpObjectCheck ObjectCheck(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), Cipher);
+
+    public DumpRetention Retention() => new(store, Layout, loggers.CreateLogger<DumpRetention>(), Cipher);
+
+    public DumpCatalog Catalog(string? prefix = null) => new(store, new MariaDbLayout(prefix ?? Prefix), Cipher);
 }

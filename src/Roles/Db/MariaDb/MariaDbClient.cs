@@ -47,6 +47,29 @@ public sealed class MariaDbClient(MariaDbConfig config)
         return logs;
     }
 
+    /// <summary><c>@@global.gtid_strict_mode</c>.</summary>
+    public async Task<bool> GtidStrictModeAsync(CancellationToken cancellationToken)
+        => Convert.ToInt64(await ScalarAsync("SELECT @@global.gtid_strict_mode", cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
+
+    public Task SetGtidStrictModeAsync(bool on, CancellationToken cancellationToken)
+        => ExecuteAsync(on ? "SET GLOBAL gtid_strict_mode = 1" : "SET GLOBAL gtid_strict_mode = 0", cancellationToken);
+
+    /// <summary>Runs one statement (fixed text: values never come from outside the agent).</summary>
+    public async Task ExecuteAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = new MySqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync(cancellationToken);
+        return value is DBNull ? null : value;
+    }
+
     private async Task<MySqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
         var connection = new MySqlConnection(ConnectionString);

@@ -6,7 +6,9 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// PREFIX/archive.json                     who owns the prefix (system identifier, segment size)
 /// PREFIX/wal/NAME.zst                     segments, .partial, .backup and .history files, write-once
 /// PREFIX/base/ID/base.tar.zst             a base backup (pg_basebackup tar, zstd), one multipart object
+/// PREFIX/base/ID/index.json.zst          where each file lies in base.tar.zst, for delta re-seeds
 /// PREFIX/base/ID/manifest.json            written last: the backup counts only once this exists
+/// PREFIX/timelines/TLI.json               who promoted which timeline, when (replication)
 /// </code>
 /// </summary>
 public sealed record ArchiveLayout(string Prefix)
@@ -24,6 +26,12 @@ public sealed record ArchiveLayout(string Prefix)
     public string BaseTar(string backupId) => $"{BaseDirectory}{backupId}/base.tar.zst";
 
     public string Manifest(string backupId) => $"{BaseDirectory}{backupId}/manifest.json";
+
+    public string Index(string backupId) => $"{BaseDirectory}{backupId}/index.json.zst";
+
+    public string TimelineDirectory => $"{Prefix}/timelines/";
+
+    public string Timeline(long timeline) => $"{TimelineDirectory}{timeline:X8}.json";
 
     /// <summary>The WAL file name a key under <see cref="WalDirectory"/> stands for, or null for anything else.</summary>
     public string? WalNameOf(string key)

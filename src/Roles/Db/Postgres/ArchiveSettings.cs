@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using NodeAgent.Configuration;
+using NodeAgent.Roles.Db.Configuration;
 
 namespace NodeAgent.Roles.Db.Postgres;
 
@@ -16,9 +17,12 @@ public sealed record ArchiveSettings
     // Optional settings are { get; set; } rather than init: the JSON source generator keeps an initializer's default
     // for a field that is absent from the file only for settable properties.
 
-    public const int CurrentFormat = 1;
+    /// <summary>Format 1: no encryption. Format 2: with <see cref="Encryption"/>, so an agent that predates encryption refuses the file rather than archiving in the clear.</summary>
+    public const int CurrentFormat = 2;
 
-    public int Format { get; set; } = CurrentFormat;
+    public const int PlainFormat = 1;
+
+    public int Format { get; set; } = PlainFormat;
 
     public required string Region { get; init; }
 
@@ -52,6 +56,9 @@ public sealed record ArchiveSettings
     /// <summary>Segments wal-fetch downloads ahead of the one PostgreSQL asks for.</summary>
     public int Prefetch { get; set; } = 8;
 
+    /// <summary>Client-side encryption (<c>db.backup.encryption</c>); null: none.</summary>
+    public ArchiveEncryptionSettings? Encryption { get; set; }
+
     /// <summary>The <c>aws:</c> section these settings describe, for the shared client factory.</summary>
     public AwsSection ToAwsSection() => new()
     {
@@ -74,8 +81,10 @@ public sealed record ArchiveSettings
         },
     };
 
-    public static ArchiveSettings From(AwsSection aws, string prefix, string dataDir, int compressionLevel, int prefetch) => new()
+    public static ArchiveSettings From(AwsSection aws, string prefix, string dataDir, int compressionLevel, int prefetch, BackupEncryptionConfig? encryption = null) => new()
     {
+        Format = encryption is null ? PlainFormat : CurrentFormat,
+        Encryption = ArchiveEncryptionSettings.From(encryption),
         Region = aws.Region,
         Bucket = aws.Bucket,
         S3Endpoint = aws.S3Endpoint?.ToString(),
@@ -118,9 +127,14 @@ public sealed record ArchiveSettings
             throw new ArchiveSettingsException($"archive settings {path} are not valid: {ex.Message}", ex);
         }
 
-        if (settings is null || settings.Format != CurrentFormat)
+        if (settings is null || settings.Format is not (PlainFormat or CurrentFormat))
         {
-            throw new ArchiveSettingsException($"archive settings {path} have format {settings?.Format}; this agent understands {CurrentFormat}");
+            throw new ArchiveSettingsException($"archive settings {path} have format {settings?.Format}; this agent understands {PlainFormat} and {CurrentFormat}");
+        }
+
+        if ((settings.Format == CurrentFormat) != (settings.Encryption is not null) || settings.Encryption is { Keys.Count: 0 })
+        {
+            throw new ArchiveSettingsException($"archive settings {path}: format {settings.Format} and the encryption settings do not agree");
         }
 
         return settings;

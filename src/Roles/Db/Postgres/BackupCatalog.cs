@@ -1,10 +1,13 @@
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
 
 /// <summary>The base backups under a prefix, oldest first (ids sort by start time), with their manifests.</summary>
-public sealed class BackupCatalog(IObjectStore store, ArchiveLayout layout)
+public sealed class BackupCatalog(IObjectStore store, ArchiveLayout layout, BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public async Task<IReadOnlyList<BackupEntry>> ListAsync(CancellationToken cancellationToken)
     {
         var listing = await store.ListAsync(layout.BaseDirectory, null, cancellationToken);
@@ -20,7 +23,7 @@ public sealed class BackupCatalog(IObjectStore store, ArchiveLayout layout)
             BaseBackupManifest? manifest = null;
             if (group.Any(x => x.o.Key == manifestKey) && await store.GetAsync(manifestKey, DocumentLimits.Manifest, cancellationToken) is { } stored)
             {
-                manifest = BaseBackupManifest.Parse(stored.Content, manifestKey);
+                manifest = BaseBackupManifest.Parse(await _cipher.OpenAsync(stored.Content, layout.Prefix, manifestKey, cancellationToken), manifestKey);
             }
 
             entries.Add(new BackupEntry(group.Key, manifest, group.Sum(x => x.o.Size)));

@@ -60,6 +60,11 @@ public sealed record BaseBackupManifest
 
     public string? AgentVersion { get; init; }
 
+    /// <summary>Bytes and SHA-256 of <c>index.json.zst</c> (where each file lies, for delta re-seeds); null for backups without one.</summary>
+    public long? IndexBytes { get; init; }
+
+    public string? IndexSha256 { get; init; }
+
     [JsonIgnore]
     public Lsn Start => Lsn.Parse(StartLsn);
 

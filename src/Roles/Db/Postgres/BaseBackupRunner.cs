@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Configuration;
+using NodeAgent.Roles.Db.Postgres.Reseed;
 using NodeAgent.Status;
 using NodeAgent.Storage;
 
@@ -14,7 +16,9 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// zstd-compressed and cut into the parts of one S3 multipart upload as it arrives, with no temp file. The part size
 /// comes from the database size so the stream stays under 10,000 parts. When pg_basebackup ends (the server has by
 /// then archived the stop segment), the backup's whole WAL range is checked in the archive, and only then is the
-/// manifest written: a backup without a manifest does not exist for restore or retention.
+/// manifest written: a backup without a manifest does not exist for restore or retention. On the way, the tar is
+/// indexed (<see cref="TarIndexer"/>: each file's pieces and their hashes, each frame's place in the object) and the
+/// index is stored next to the backup, so a replica can later fetch only the frames it lacks.
 /// </summary>
 public sealed partial class BaseBackupRunner(
     IObjectStore store,
@@ -25,8 +29,11 @@ public sealed partial class BaseBackupRunner(
     int compressionLevel,
     TimeSpan walTimeout,
     TimeProvider time,
-    ILogger logger)
+    ILogger logger,
+    BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public async Task<BaseBackupManifest> RunAsync(CancellationToken cancellationToken)
     {
         var facts = await client.FactsAsync(cancellationToken);
@@ -42,12 +49,25 @@ public sealed partial class BaseBackupRunner(
         ObjectInfo stored;
         string storedSha;
         int parts;
+        BackupIndex? index = null;
+        using var sealer = await _cipher.SealerAsync(store, layout.Prefix, layout.BaseTar(id), cancellationToken);
         await using (var upload = new MultipartUploadStream(
-            await store.StartMultipartUploadAsync(layout.BaseTar(id), new PutOptions { ContentType = "application/zstd" }, cancellationToken),
+            await store.StartMultipartUploadAsync(layout.BaseTar(id), new PutOptions { ContentType = sealer.Encrypts ? "application/octet-stream" : "application/zstd", Metadata = sealer.Metadata }, cancellationToken),
             partSize, inFlight: 2, cancellationToken))
         {
-            var compressor = ZstdCodec.CompressTo(upload, compressionLevel);
-            var tar = new HashingStream(compressor, leaveOpen: true, captureHead: 8192);
+            // The delta re-seed index maps tar files to zstd frames at their offsets in the stored object. An encrypted
+            // backup stores sealed chunks, not frames, and an index in the clear would list every file with its hash:
+            // encrypted backups have no index, and a replica re-seeds from them with a full restore (docs/replication.md).
+            var sealing = sealer.Wrap(upload);
+            var frames = new List<long[]>();
+            long storedOffset = 0;
+            var compressor = new ParallelZstdStream(sealing, compressionLevel, Math.Clamp(Environment.ProcessorCount, 1, 4), onFrame: (_, compressed) =>
+            {
+                frames.Add([storedOffset, compressed]);
+                storedOffset += compressed;
+            });
+            var indexer = sealer.Encrypts ? null : new TarIndexer(compressor, ParallelZstdStream.DefaultBlockSize);
+            var tar = new HashingStream(indexer ?? (Stream)compressor, leaveOpen: true, captureHead: 8192);
             var environment = new Dictionary<string, string?> { ["PGAPPNAME"] = "nodeagent-basebackup" };
             if (config.Password is { } password)
             {
@@ -67,10 +87,17 @@ public sealed partial class BaseBackupRunner(
 
             await tar.FlushAsync(cancellationToken);
             await compressor.DisposeAsync();
+            await ObjectSealer.FinishAsync(sealing, cancellationToken);
             backupLabel = BackupLabel.FromTarHead(tar.Head);
             tarSha = tar.Sha256Hex;
             tarBytes = tar.BytesSeen;
             await tar.DisposeAsync();
+            index = indexer?.Build(id, frames);
+            if (indexer?.Problem is { } problem)
+            {
+                LogNoIndex(logger, id, problem);
+            }
+
             stored = await upload.CompleteAsync(cancellationToken);
             storedSha = upload.Sha256Hex;
             parts = upload.Parts;
@@ -83,6 +110,14 @@ public sealed partial class BaseBackupRunner(
         var startWal = WalFileName.ForLsn(backupLabel.Timeline, backupLabel.Start, facts.SegmentSize);
         var stopWal = WalFileName.ForLsn(backupLabel.Timeline, stop, facts.SegmentSize);
         await WaitForSegmentsAsync(startWal, stopWal, facts.SegmentSize, cancellationToken);
+
+        (long Bytes, string Sha)? storedIndex = null;
+        if (index is not null)
+        {
+            var compressed = ZstdCodec.Compress(index.ToJsonBytes(), compressionLevel);
+            await store.PutAsync(layout.Index(id), compressed, new PutOptions { ContentType = "application/zstd" }, cancellationToken);
+            storedIndex = (compressed.Length, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(compressed)));
+        }
 
         var manifest = new BaseBackupManifest
         {
@@ -107,15 +142,25 @@ public sealed partial class BaseBackupRunner(
             PartSize = partSize,
             CompressionLevel = compressionLevel,
             AgentVersion = AgentVersion.Value,
+            IndexBytes = storedIndex?.Bytes,
+            IndexSha256 = storedIndex?.Sha,
         };
-        await store.PutAsync(layout.Manifest(id), manifest.ToJsonBytes(), new PutOptions { ContentType = "application/json" }, cancellationToken);
+        using (var manifestSealer = await _cipher.SealerAsync(store, layout.Prefix, layout.Manifest(id), cancellationToken))
+        {
+            await store.PutAsync(layout.Manifest(id), manifestSealer.Seal(manifest.ToJsonBytes()), new PutOptions
+            {
+                ContentType = manifestSealer.Encrypts ? "application/octet-stream" : "application/json",
+                Metadata = manifestSealer.Metadata,
+            }, cancellationToken);
+        }
+
         LogCompleted(logger, id, tarBytes, stored.Size, (finished - started).TotalSeconds, manifest.StartWal, manifest.StopWal);
         return manifest;
     }
 
     private async Task<BackupLabel> WaitForHistoryAsync(string name, CancellationToken cancellationToken)
     {
-        var fetcher = new WalFetcher(store, layout, 0, logger);
+        var fetcher = new WalFetcher(store, layout, 0, logger, _cipher);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(walTimeout);
         var delay = TimeSpan.FromMilliseconds(100);
@@ -168,6 +213,9 @@ public sealed partial class BaseBackupRunner(
             throw new TimeoutException($"WAL {string.Join(", ", missing)} needed by the backup did not reach the archive within {walTimeout}");
         }
     }
+
+    [LoggerMessage(EventId = 6042, Level = LogLevel.Warning, Message = "Base backup {Id} has no file index ({Problem}); a replica re-seeded from it fetches the whole backup")]
+    private static partial void LogNoIndex(ILogger logger, string id, string problem);
 
     [LoggerMessage(EventId = 6040, Level = LogLevel.Information, Message = "Base backup {Id} starting: databases {Bytes} bytes, part size {PartSize}")]
     private static partial void LogStarting(ILogger logger, string id, long bytes, long partSize);

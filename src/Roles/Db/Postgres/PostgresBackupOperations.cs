@@ -9,11 +9,15 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
     public async Task<BackupListing> ListAsync(string? prefix, CancellationToken cancellationToken)
     {
         var entries = await backups.Catalog(prefix).ListAsync(cancellationToken);
+        var timelines = await Timelines.ReadAsync(backups.Store, new ArchiveLayout(prefix ?? backups.Prefix), cancellationToken);
         return new BackupListing("TAR", "WAL", entries
             .Select(e => new BackupListEntry(e.Id, e.StoredBytes, e.Manifest is { } m
-                ? new BackupDetails(m.StartTime, m.StopTime, m.StoredBytes, m.TarBytes, $"{m.StartWal}..{m.StopWal}", m.ToJsonBytes())
+                ? new BackupDetails(m.StartTime, m.StopTime, m.StoredBytes, m.TarBytes, $"TL{m.Timeline} {m.StartWal}..{m.StopWal}", m.ToJsonBytes())
                 : null))
-            .ToList());
+            .ToList())
+        {
+            Notes = timelines.Describe().ToList(),
+        };
     }
 
     /// <summary>The running agent takes it when there is one (warm process, docs/backups.md), else this process does.</summary>
@@ -39,17 +43,23 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
 
         var osUser = OsUser.Find(request.Owner ?? backups.Postgres.OsUser);
         backups.WriteSettings();
+        var timelines = await Timelines.ReadAsync(backups.Store, new ArchiveLayout(request.Prefix ?? backups.Prefix), cancellationToken);
+        var timeline = target.Time is { } at ? timelines.ForTime(at) : null;
         var manifest = await backups.Restorer(request.Prefix).RestoreAsync(new RestoreRequest
         {
             TargetDirectory = directory,
             Target = target,
+            Timeline = timeline,
             BackupId = request.BackupId,
             RestoreCommand = PostgresBackups.RestoreCommand(backups.SettingsPath, request.Prefix),
             Owner = osUser,
         }, cancellationToken);
+        var followed = timeline is { } t
+            ? $"timeline {t} (timeline {timelines.ByNumber.Where(x => x.Value.Parent == t).Select(x => x.Key).DefaultIfEmpty().Max()} was promoted after the target)"
+            : timelines.ByNumber.Count == 0 ? "timeline 1" : $"the latest timeline ({timelines.ByNumber.Keys.Max()})";
         return
         [
-            $"restored base backup {manifest.Id} into {Path.GetFullPath(directory)}; recovery target {target}",
+            $"restored base backup {manifest.Id} (timeline {manifest.Timeline}) into {Path.GetFullPath(directory)}; recovery target {target} on {followed}",
             "start PostgreSQL on it to replay the archived WAL (recovery.signal and the settings are in place)",
         ];
     }
@@ -57,8 +67,15 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
     /// <summary>Restores into a scratch directory, starts PostgreSQL on loopback, runs the query, cleans up.</summary>
     public async Task<IReadOnlyList<string>> VerifyAsync(BackupVerifyRequest request, CancellationToken cancellationToken)
     {
+        var objects = await backups.ObjectCheck(request.Prefix).CheckAsync(request.BackupId, cancellationToken);
+        var checkedLine = $"backup {objects.BackupId}: {objects.Objects} objects authentic and matching ({ByteSize.Format(objects.Bytes)} of tar and WAL)";
+        if (request.ObjectsOnly)
+        {
+            return [checkedLine, $"backup {objects.BackupId}: OK (objects only, not restored)"];
+        }
+
         var owner = OsUser.Find(backups.Postgres.OsUser);
-        var report = await backups.Verifier(request.Prefix).VerifyAsync(request.ScratchDirectory, request.BackupId, dir =>
+        var report = await backups.Verifier(request.Prefix).VerifyAsync(request.ScratchDirectory, objects.BackupId, dir =>
         {
             var settings = Path.Combine(dir, "config", "archive.json");
             ArchiveConfigWriter.Write(settings, backups.Settings(request.Prefix), owner);
@@ -66,7 +83,9 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
         }, owner, request.Query, cancellationToken);
         return
         [
+            checkedLine,
             $"backup {report.BackupId}: OK",
+            $"  timeline  {report.Timeline}",
             $"  restore   {report.RestoreTime.TotalSeconds:0.0} s",
             $"  recovery  {report.RecoveryTime.TotalSeconds:0.0} s, replayed to {report.ReplayedTo}",
             $"  query     {report.Query}",

@@ -3,6 +3,7 @@ using NodeAgent.Bootstrap;
 using NodeAgent.Configuration;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Storage;
 
@@ -21,11 +22,14 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
 
     public DbBackupConfig BackupConfig => _db.Backup;
 
-    public string Prefix { get; } = BackupPrefixes.For(PostgresEngine.PrefixSegment, db.Backup, config, identity);
+    public string Prefix { get; } = BackupPrefixes.For(PostgresEngine.PrefixSegment, db.Backup, config, identity, db.Replication.Enabled ? db.Replication.Name : null);
 
     public ArchiveLayout Layout => new(Prefix);
 
     public IObjectStore Store => store;
+
+    /// <summary>Client-side encryption of every object under the prefix (<c>db.backup.encryption</c>), or none.</summary>
+    public BackupCipher Cipher { get; } = BackupCiphers.Create(db.Backup.Encryption, config.Aws, loggers.CreateLogger<BackupCipher>());
 
     public string SettingsPath => Postgres.ArchiveSettings ?? ArchiveConfigWriter.PathUnder(config.Node.StateDir);
 
@@ -35,14 +39,24 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
     public OsUser? OsUser => NodeAgent.Roles.Db.Backup.OsUser.Find(Postgres.OsUser);
 
     public ArchiveSettings Settings(string? prefix = null) => ArchiveSettings.From(
-        config.Aws, prefix ?? Prefix, Postgres.DataDir, BackupConfig.CompressionLevel, BackupConfig.WalPrefetch);
+        config.Aws, prefix ?? Prefix, Postgres.DataDir, BackupConfig.CompressionLevel, BackupConfig.WalPrefetch, BackupConfig.Encryption);
 
     /// <summary>Writes the settings file for archive_command and returns whether it changed. The agent's socket is next to it.</summary>
     public bool WriteSettings() => ArchiveConfigWriter.Write(SettingsPath, Settings(), OsUser);
 
-    /// <summary>restore_command for a settings file: <c>nodeagent wal-fetch --config FILE [--prefix P] %f %p</c>.</summary>
+    /// <summary>
+    /// restore_command for a settings file: <c>nodeagent-wal-push --fetch --config FILE %f %p</c> (the NativeAOT client,
+    /// handing the request to the running agent) when it is installed next to the agent, else
+    /// <c>nodeagent wal-fetch --config FILE [--prefix P] %f %p</c> (which also tries the agent first).
+    /// </summary>
     public static string RestoreCommand(string settingsPath, string? prefix = null)
-        => SelfCommand.ShellLine([.. SelfCommand.Argv(), "wal-fetch", "--config", settingsPath, .. prefix is null ? Array.Empty<string>() : ["--prefix", prefix], "%f", "%p"]);
+    {
+        var self = SelfCommand.Argv();
+        var client = Path.Combine(Path.GetDirectoryName(self[0])!, WalPushClientFileName);
+        return prefix is null && self.Count == 1 && File.Exists(client)
+            ? SelfCommand.ShellLine([client, "--fetch", "--config", settingsPath, "%f", "%p"])
+            : SelfCommand.ShellLine([.. self, "wal-fetch", "--config", settingsPath, .. prefix is null ? Array.Empty<string>() : ["--prefix", prefix], "%f", "%p"]);
+    }
 
     /// <summary>
     /// archive_command for a settings file: <c>nodeagent-wal-push --config FILE %p</c>, the NativeAOT client installed
@@ -62,15 +76,19 @@ public sealed class PostgresBackups(DbSection db, AgentConfig config, NodeIdenti
 
     public PostgresClient Client() => new(Postgres);
 
-    public WalPusher Pusher() => new(store, Layout, Postgres.DataDir, BackupConfig.CompressionLevel, loggers.CreateLogger<WalPusher>());
+    public WalPusher Pusher() => new(store, Layout, Postgres.DataDir, BackupConfig.CompressionLevel, loggers.CreateLogger<WalPusher>(), Cipher);
 
-    public BaseBackupRunner Runner() => new(store, Layout, Client(), processes, Postgres, BackupConfig.CompressionLevel, BackupConfig.WalTimeout, time, loggers.CreateLogger<BaseBackupRunner>());
+    public BaseBackupRunner Runner() => new(store, Layout, Client(), processes, Postgres, BackupConfig.CompressionLevel, BackupConfig.WalTimeout, time, loggers.CreateLogger<BaseBackupRunner>(), Cipher);
 
-    public PostgresRestorer Restorer(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), loggers.CreateLogger<PostgresRestorer>());
+    public PostgresRestorer Restorer(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), loggers.CreateLogger<PostgresRestorer>(), Cipher);
+
+    public WalFetcher Fetcher(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), 0, loggers.CreateLogger<WalFetcher>(), Cipher);
 
     public PostgresVerifier Verifier(string? prefix = null) => new(Restorer(prefix), processes, Postgres.BinDir, Postgres.User, loggers.CreateLogger<PostgresVerifier>());
 
-    public RetentionRunner Retention() => new(store, Layout, loggers.CreateLogger<RetentionRunner>());
+    public BaseBackupObjectCheck ObjectCheck(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), Cipher);
 
-    public BackupCatalog Catalog(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix));
+    public RetentionRunner Retention() => new(store, Layout, loggers.CreateLogger<RetentionRunner>(), Cipher);
+
+    public BackupCatalog Catalog(string? prefix = null) => new(store, new ArchiveLayout(prefix ?? Prefix), Cipher);
 }

@@ -8,6 +8,7 @@ using NodeAgent.Roles.Db.Backup;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Roles.Db.Engines;
 using NodeAgent.Roles.Db.Health;
+using NodeAgent.Roles.Db.Postgres.Replication;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
@@ -36,6 +37,12 @@ public sealed class PostgresEngine(DbSection db) : IDbEngine
         services.AddSingleton<IBackupOperations>(sp => new PostgresBackupOperations(sp.GetRequiredService<PostgresBackups>()));
     }
 
+    /// <summary>Replicas from the archive, promotion, rewind and re-seed (<see cref="PostgresReplicationEngine"/>).</summary>
+    public void AddReplication(IServiceCollection services)
+        => services.AddSingleton<IReplicationEngine>(sp => new PostgresReplicationEngine(sp.GetRequiredService<PostgresBackups>(), db.Replication,
+            sp.GetRequiredService<AgentConfig>(), sp.GetRequiredService<NodeIdentity>(), sp.GetRequiredService<IProcessRunner>(),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>()));
+
     /// <summary>The archive settings at boot, and the wal-push socket with look-ahead (which also takes base backups for <c>backup push</c>).</summary>
     public void AddArchiving(RoleBuilder role)
     {
@@ -46,8 +53,20 @@ public sealed class PostgresEngine(DbSection db) : IDbEngine
             var backups = sp.GetRequiredService<PostgresBackups>();
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             var lookahead = new WalLookahead(backups.Pusher(), Path.Combine(backups.Postgres.DataDir, "pg_wal"), db.Backup.WalLookahead, loggers.CreateLogger<WalLookahead>());
-            return new WalArchiveServer(backups.SocketPath, backups.Postgres.DataDir, lookahead, backups.OsUser, loggers.CreateLogger<WalArchiveServer>(),
-                ct => backups.Runner().RunAsync(ct));
+            var owner = backups.OsUser;
+            var fetcher = new WalFetcher(backups.Store, backups.Layout, db.Backup.WalPrefetch, loggers.CreateLogger<WalFetcher>())
+            {
+                PrefetchInBackground = true,
+                OnCreated = path =>
+                {
+                    if (owner is not null && PosixOwnership.IsRoot)
+                    {
+                        PosixOwnership.Chown(path, owner.Uid, owner.Gid);
+                    }
+                },
+            };
+            return new WalArchiveServer(backups.SocketPath, backups.Postgres.DataDir, lookahead, owner, loggers.CreateLogger<WalArchiveServer>(),
+                ct => backups.Runner().RunAsync(ct), fetcher);
         });
     }
 }

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
@@ -13,11 +14,13 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// Starting PostgreSQL on the directory then replays the archived WAL up to the target. On any failure the directory
 /// is emptied again: nothing half-restored is left to start by mistake.
 /// </summary>
-public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout layout, ILogger logger)
+public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout layout, ILogger logger, BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public async Task<BaseBackupManifest> ChooseAsync(string? backupId, RecoveryTarget target, CancellationToken cancellationToken)
     {
-        var complete = await new BackupCatalog(store, layout).CompleteAsync(cancellationToken);
+        var complete = await new BackupCatalog(store, layout, _cipher).CompleteAsync(cancellationToken);
         if (complete.Count == 0)
         {
             throw new InvalidOperationException($"no complete base backup under {layout.Prefix}");
@@ -84,7 +87,8 @@ public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout l
         await using var body = await store.OpenReadAsync(key, cancellationToken)
             ?? throw new InvalidOperationException($"{key} is missing although its manifest exists");
         await using var stored = new HashingStream(body, leaveOpen: true);
-        await using var tar = new HashingStream(ZstdCodec.DecompressFrom(stored));
+        var plain = await _cipher.OpenReadAsync(stored, layout.Prefix, key, cancellationToken);
+        await using var tar = new HashingStream(ZstdCodec.DecompressFrom(plain));
         await using (var reader = new TarReader(tar, leaveOpen: true))
         {
             while (await reader.GetNextEntryAsync(copyData: false, cancellationToken) is { } entry)
@@ -149,12 +153,19 @@ public sealed partial class PostgresRestorer(IObjectStore store, ArchiveLayout l
 
     private static async Task WriteRecoverySettingsAsync(string dir, BaseBackupManifest manifest, RestoreRequest request, CancellationToken cancellationToken)
     {
+        if (request.Standby)
+        {
+            await File.WriteAllBytesAsync(Path.Combine(dir, "standby.signal"), [], cancellationToken);
+            return;
+        }
+
         var text = new StringBuilder();
         text.Append('\n').Append($"# nodeagent backup restore {manifest.Id}, target {request.Target}\n");
         text.Append($"restore_command = {Literal(request.RestoreCommand)}\n");
         foreach (var (name, value) in request.Target.Settings())
         {
-            text.Append($"{name} = {Literal(value)}\n");
+            var setting = name == "recovery_target_timeline" && request.Timeline is { } timeline ? timeline.ToString(System.Globalization.CultureInfo.InvariantCulture) : value;
+            text.Append($"{name} = {Literal(setting)}\n");
         }
 
         await File.AppendAllTextAsync(Path.Combine(dir, "postgresql.auto.conf"), text.ToString(), cancellationToken);

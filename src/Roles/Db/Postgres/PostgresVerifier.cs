@@ -98,7 +98,7 @@ public sealed partial class PostgresVerifier(PostgresRestorer restorer, IProcess
                 await using var replay = new NpgsqlCommand("SELECT coalesce(pg_last_wal_replay_lsn(), pg_current_wal_lsn())::text", db);
                 var replayed = (string)(await replay.ExecuteScalarAsync(cancellationToken))!;
                 LogVerified(logger, manifest.Id, result, replayed);
-                return new VerifyReport(manifest.Id, query, result, replayed, restoreTime, recoveredIn);
+                return new VerifyReport(manifest.Id, query, result, replayed, restoreTime, recoveredIn) { Timeline = manifest.Timeline };
             }
             finally
             {

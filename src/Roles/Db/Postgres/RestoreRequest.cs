@@ -10,6 +10,9 @@ public sealed record RestoreRequest
 
     public RecoveryTarget Target { get; init; } = RecoveryTarget.Latest;
 
+    /// <summary>The timeline recovery follows; null: the newest (<c>latest</c>).</summary>
+    public long? Timeline { get; init; }
+
     /// <summary>A specific backup; default: the newest complete backup that ended before the target.</summary>
     public string? BackupId { get; init; }
 
@@ -18,4 +21,10 @@ public sealed record RestoreRequest
 
     /// <summary>Hand the files to this user (when running as root); PostgreSQL refuses a data directory it does not own.</summary>
     public OsUser? Owner { get; init; }
+
+    /// <summary>
+    /// A replica: write <c>standby.signal</c> instead of <c>recovery.signal</c> and no recovery settings (the replication
+    /// engine writes the standby's own: restore_command, primary_conninfo).
+    /// </summary>
+    public bool Standby { get; init; }
 }

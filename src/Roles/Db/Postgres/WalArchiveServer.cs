@@ -13,6 +13,12 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// directly inside the cluster's pg_wal with WAL file names are accepted, so the socket cannot be used to upload other
 /// files.
 /// <para>
+/// <c>FETCH NAME /abs/path</c> serves restore_command (<c>nodeagent wal-fetch</c>, <c>nodeagent-wal-push --fetch</c>):
+/// the warm agent restores the file (verified, atomically, handed to the database's OS user) and answers <c>OK</c> or
+/// <c>MISSING</c>, then refills its prefetch window. Only destinations directly in the cluster's pg_wal are served;
+/// anything else is <c>DECLINE</c>d and the client restores it in its own process.
+/// </para>
+/// <para>
 /// <c>BACKUP</c> runs a full base backup in the agent (warm code, reused S3 connections) for <c>nodeagent backup push</c>
 /// and answers <c>OK</c> with the manifest once it is complete. Only root or the agent's own user may ask (checked with
 /// the peer's credentials), not the database's group that may push WAL.
@@ -20,7 +26,7 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// </summary>
 public sealed partial class WalArchiveServer(
     string socketPath, string dataDir, WalLookahead lookahead, OsUser? group, ILogger<WalArchiveServer> logger,
-    Func<CancellationToken, Task<BaseBackupManifest>>? backup = null)
+    Func<CancellationToken, Task<BaseBackupManifest>>? backup = null, WalFetcher? fetcher = null)
     : BackgroundService
 {
     /// <summary>The request that asks the agent for a full base backup.</summary>
@@ -75,8 +81,8 @@ public sealed partial class WalArchiveServer(
             {
                 using var reader = new StreamReader(stream, Encoding.UTF8, leaveOpen: true);
                 var line = await reader.ReadLineAsync(cancellationToken).AsTask().WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
-                reply = line == BackupRequest
-                    ? await BackupAsync(client, cancellationToken)
+                reply = line == BackupRequest ? await BackupAsync(client, cancellationToken)
+                    : line?.StartsWith("FETCH ", StringComparison.Ordinal) == true ? await FetchAsync(line, cancellationToken)
                     : await AnswerAsync(line, cancellationToken);
             }
             catch (OperationCanceledException)
@@ -118,6 +124,40 @@ public sealed partial class WalArchiveServer(
         LogBackupRequested(logger, uid);
         var manifest = await backup(cancellationToken);
         return new WalSocketReply(true, false, System.Text.Encoding.UTF8.GetString(manifest.ToJsonBytes()));
+    }
+
+    private async Task<WalSocketReply> FetchAsync(string line, CancellationToken cancellationToken)
+    {
+        var parts = line.Split(' ', 3);
+        if (fetcher is null || parts.Length != 3 || !WalFileName.TryParse(parts[1], out _) || !parts[2].StartsWith('/'))
+        {
+            return new WalSocketReply(false, false, fetcher is null ? "this agent does not serve wal-fetch" : "expected 'FETCH NAME /absolute/path'") { Declined = true };
+        }
+
+        var destination = Path.GetFullPath(parts[2]);
+        if (!string.Equals(Path.GetDirectoryName(destination), _walDir, StringComparison.Ordinal) || Directory.Exists(destination)
+            || new FileInfo(destination).LinkTarget is not null)
+        {
+            return new WalSocketReply(false, false, $"{destination} is not a file directly in {_walDir}") { Declined = true };
+        }
+
+        var result = await fetcher.FetchAsync(parts[1], destination, cancellationToken);
+        if (result == WalFetchResult.NotFound)
+        {
+            return new WalSocketReply(false, false, $"{parts[1]} is not in the archive") { Missing = true };
+        }
+
+        Own(destination);
+        return new WalSocketReply(true, false, result.ToString());
+    }
+
+    /// <summary>Files the agent (root) writes where PostgreSQL reads, moves and removes them go to the database's OS user.</summary>
+    public void Own(string path)
+    {
+        if (group is not null && PosixOwnership.IsRoot)
+        {
+            PosixOwnership.Chown(path, group.Uid, group.Gid);
+        }
     }
 
     private async Task<WalSocketReply> AnswerAsync(string? line, CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
@@ -12,12 +13,25 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// S3 round trip (and one process start) per segment. Prefetched files are verified before they are written and moved
 /// into place with rename(2); stale ones (older or on another timeline) are removed.
 /// </summary>
-public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout, int prefetch, ILogger logger)
+public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout, int prefetch, ILogger logger, BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     public const string PrefetchDirectoryName = ".nodeagent-prefetch";
 
     /// <summary>Segment size assumed for naming the next segments; PostgreSQL's default and what initdb uses unless told.</summary>
     public long SegmentSize { get; init; } = 16L << 20;
+
+    /// <summary>
+    /// The agent serving restore_command over its socket: answer as soon as the asked-for file is in place and refill
+    /// the prefetch window afterwards (one refill at a time), instead of before answering as a short-lived process must.
+    /// </summary>
+    public bool PrefetchInBackground { get; init; }
+
+    /// <summary>Called for each file and directory this fetcher creates (the agent, as root, hands them to the database's OS user).</summary>
+    public Action<string>? OnCreated { get; init; }
+
+    private readonly SemaphoreSlim _topUp = new(1, 1);
 
     public async Task<WalFetchResult> FetchAsync(string name, string destination, CancellationToken cancellationToken)
     {
@@ -47,7 +61,28 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
 
         if (file.Kind == WalFileKind.Segment && prefetch > 0)
         {
-            await TopUpAsync(file, prefetchDir, cancellationToken);
+            if (!PrefetchInBackground)
+            {
+                await TopUpAsync(file, prefetchDir, cancellationToken);
+            }
+            else if (_topUp.Wait(0))
+            {
+                _ = Task.Run(async () =>
+                {
+                    try
+                    {
+                        await TopUpAsync(file, prefetchDir, CancellationToken.None);
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        LogPrefetchFailed(logger, file.Name, ex);
+                    }
+                    finally
+                    {
+                        _topUp.Release();
+                    }
+                }, CancellationToken.None);
+            }
         }
 
         LogFetched(logger, name, result);
@@ -63,18 +98,25 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
             return null;
         }
 
+        var key = layout.Wal(name);
         var meta = stored.Info.Metadata;
+        var encrypted = BackupCipher.IsEncrypted(stored.Content);
+        string? sha = null;
         if (!meta.TryGetValue(ObjectMetadataKeys.Size, out var sizeText) || !long.TryParse(sizeText, NumberStyles.None, CultureInfo.InvariantCulture, out var size)
-            || !meta.TryGetValue(ObjectMetadataKeys.Sha256, out var sha))
+            || (!meta.TryGetValue(ObjectMetadataKeys.Sha256, out sha) && !encrypted))
         {
-            throw new InvalidDataException($"{layout.Wal(name)} has no size/sha256 metadata; it was not written by wal-push");
+            throw new InvalidDataException($"{key} has no size/sha256 metadata; it was not written by wal-push");
         }
 
-        var content = ZstdCodec.Decompress(stored.Content, size);
-        var actual = Convert.ToHexStringLower(SHA256.HashData(content));
-        if (!string.Equals(actual, sha, StringComparison.OrdinalIgnoreCase))
+        // Encrypted: every chunk is authenticated (AES-GCM), which is the integrity check; plaintext: the SHA-256.
+        var content = ZstdCodec.Decompress(await _cipher.OpenAsync(stored.Content, layout.Prefix, key, cancellationToken), size);
+        if (sha is not null)
         {
-            throw new InvalidDataException($"{layout.Wal(name)} is corrupt: sha256 {actual}, expected {sha}");
+            var actual = Convert.ToHexStringLower(SHA256.HashData(content));
+            if (!string.Equals(actual, sha, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"{key} is corrupt: sha256 {actual}, expected {sha}");
+            }
         }
 
         return content;
@@ -83,7 +125,12 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
     /// <summary>Keeps the next <c>prefetch</c> segments local: refills the window once half of it has been used.</summary>
     private async Task TopUpAsync(WalFileName current, string prefetchDir, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(prefetchDir);
+        if (!Directory.Exists(prefetchDir))
+        {
+            Directory.CreateDirectory(prefetchDir);
+            OnCreated?.Invoke(prefetchDir);
+        }
+
         RemoveStale(current, prefetchDir);
         var window = new List<WalFileName>();
         var next = current;
@@ -131,12 +178,13 @@ public sealed partial class WalFetcher(IObjectStore store, ArchiveLayout layout,
         }
     }
 
-    private static async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
+    private async Task WriteAtomicallyAsync(string path, byte[] content, CancellationToken cancellationToken)
     {
-        var temp = $"{path}.{Environment.ProcessId}.tmp";
+        var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         try
         {
             await File.WriteAllBytesAsync(temp, content, cancellationToken);
+            OnCreated?.Invoke(temp);
             File.Move(temp, path, overwrite: true);
         }
         catch

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Storage;
 
 namespace NodeAgent.Roles.Db.Postgres;
@@ -10,10 +11,13 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// Archives one file PostgreSQL hands to archive_command: checks that it belongs to this prefix's cluster, compresses
 /// it with zstd, and uploads it with its SHA-256, returning only once S3 has acknowledged the object. The archive is
 /// write-once: the same bytes again succeed, different bytes under the same name fail loudly (this covers .history
-/// files, which must never be overwritten).
+/// files, which must never be overwritten). With encryption on, every file gets its own data key (and its SHA-256 is
+/// not stored in the clear; a same-name check then decrypts the stored copy and compares).
 /// </summary>
-public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, string dataDir, int compressionLevel, ILogger logger)
+public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, string dataDir, int compressionLevel, ILogger logger, BackupCipher? cipher = null)
 {
+    private readonly BackupCipher _cipher = cipher ?? BackupCipher.None;
+
     private ulong? _identityChecked;
 
     public async Task<WalPushResult> PushAsync(string path, CancellationToken cancellationToken)
@@ -37,19 +41,21 @@ public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, 
             return WalPushResult.AlreadyArchived;
         }
 
-        var options = new PutOptions
+        using var sealer = await _cipher.SealerAsync(store, layout.Prefix, key, cancellationToken);
+        var metadata = new Dictionary<string, string>(sealer.Metadata)
         {
-            IfNoneMatch = true,
-            Metadata = new Dictionary<string, string>
-            {
-                [ObjectMetadataKeys.Sha256] = sha,
-                [ObjectMetadataKeys.Size] = content.Length.ToString(CultureInfo.InvariantCulture),
-                [ObjectMetadataKeys.SystemIdentifier] = systemId.ToString(CultureInfo.InvariantCulture),
-            },
+            [ObjectMetadataKeys.Size] = content.Length.ToString(CultureInfo.InvariantCulture),
+            [ObjectMetadataKeys.SystemIdentifier] = systemId.ToString(CultureInfo.InvariantCulture),
         };
+        if (!sealer.Encrypts)
+        {
+            metadata[ObjectMetadataKeys.Sha256] = sha;
+        }
+
+        var options = new PutOptions { IfNoneMatch = true, Metadata = metadata };
         try
         {
-            await store.PutAsync(key, await compressed, options, cancellationToken);
+            await store.PutAsync(key, sealer.Seal(await compressed), options, cancellationToken);
         }
         catch (PreconditionFailedException)
         {
@@ -113,7 +119,13 @@ public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, 
             };
             try
             {
-                await store.PutAsync(layout.Identity, identity.ToJsonBytes(), new PutOptions { ContentType = "application/json", IfNoneMatch = true }, cancellationToken);
+                using var sealer = await _cipher.SealerAsync(store, layout.Prefix, layout.Identity, cancellationToken);
+                await store.PutAsync(layout.Identity, sealer.Seal(identity.ToJsonBytes()), new PutOptions
+                {
+                    ContentType = sealer.Encrypts ? "application/octet-stream" : "application/json",
+                    Metadata = sealer.Metadata,
+                    IfNoneMatch = true,
+                }, cancellationToken);
                 LogClaimed(logger, layout.Prefix, systemId);
             }
             catch (PreconditionFailedException)
@@ -124,7 +136,7 @@ public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, 
 
         if (stored is not null)
         {
-            var owner = ArchiveIdentity.Parse(stored.Content, layout.Identity);
+            var owner = ArchiveIdentity.Parse(await _cipher.OpenAsync(stored.Content, layout.Prefix, layout.Identity, cancellationToken), layout.Identity);
             if (owner.SystemId != systemId)
             {
                 throw new ArchiveConflictException(
@@ -151,7 +163,7 @@ public sealed partial class WalPusher(IObjectStore store, ArchiveLayout layout, 
 
         // No checksum recorded (written by something else): compare the content itself.
         var stored = await store.GetAsync(existing.Key, cancellationToken) ?? throw new ArchiveConflictException($"{existing.Key} vanished while being compared");
-        var bytes = ZstdCodec.Decompress(stored.Content, content.Length);
+        var bytes = ZstdCodec.Decompress(await _cipher.OpenAsync(stored.Content, layout.Prefix, existing.Key, cancellationToken), content.Length);
         if (!bytes.AsSpan().SequenceEqual(content))
         {
             throw new ArchiveConflictException($"{name} is already archived with different content; refusing to overwrite it");

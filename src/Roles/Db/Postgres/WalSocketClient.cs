@@ -4,9 +4,10 @@ using System.Text;
 namespace NodeAgent.Roles.Db.Postgres;
 
 /// <summary>
-/// The wal-push side of the agent's local socket: one line <c>PUSH /abs/path</c>, one line back. Null when no agent
-/// answers (no socket, refused, or the connection dropped before a reply), so the caller archives in-process instead;
-/// that is safe because a push is idempotent.
+/// The client side of the agent's local socket: one line (<c>PUSH /abs/path</c> for wal-push, <c>FETCH NAME /abs/path</c>
+/// for wal-fetch), one line back. Null when no agent answers (no socket, refused, or the connection dropped before a
+/// reply), so the caller does the work in-process instead; that is safe because a push is idempotent and a fetch
+/// writes its destination atomically.
 /// <para>
 /// PostgreSQL starts one wal-push per segment, so this path is about start-up cost: it talks to the socket through
 /// four libc calls instead of System.Net.Sockets, whose initialisation alone costs more CPU than a whole .NET hello
@@ -20,7 +21,12 @@ public static partial class WalSocketClient
     private const int SockCloexec = 0x80000;
     private const int SunPathLength = 108;
 
-    public static WalSocketReply? TryPush(string socketPath, string fullPath)
+    public static WalSocketReply? TryPush(string socketPath, string fullPath) => TrySend(socketPath, $"PUSH {fullPath}\n");
+
+    /// <summary>Asks the agent to restore <paramref name="name"/> from the archive to <paramref name="fullDestination"/>.</summary>
+    public static WalSocketReply? TryFetch(string socketPath, string name, string fullDestination) => TrySend(socketPath, $"FETCH {name} {fullDestination}\n");
+
+    private static WalSocketReply? TrySend(string socketPath, string line)
     {
         var path = Encoding.UTF8.GetBytes(socketPath);
         if (path.Length >= SunPathLength || !File.Exists(socketPath))
@@ -45,7 +51,7 @@ public static partial class WalSocketClient
                 return null;
             }
 
-            var request = Encoding.UTF8.GetBytes($"PUSH {fullPath}\n");
+            var request = Encoding.UTF8.GetBytes(line);
             var sent = 0;
             while (sent < request.Length)
             {

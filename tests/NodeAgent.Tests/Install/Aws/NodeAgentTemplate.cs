@@ -56,7 +56,7 @@ public sealed partial class NodeAgentTemplate
             ["AWS::Region"] = region, ["AWS::AccountId"] = account, ["AWS::Partition"] = "aws", ["AWS::StackName"] = "test",
             ["ClusterName"] = cluster, ["Bucket"] = bucket, ["HostedZone"] = "ZTESTZONE",
             ["ImageId"] = "ami-0123456789abcdef0", ["VpcId"] = "vpc-0123456789abcdef0", ["SubnetIds"] = "subnet-a,subnet-b",
-            ["AppRepositoryUrl"] = "https://git.acme.example/shop.git", ["DeploySigningKey"] = new string('k', 40),
+            ["AppRepositoryUrl"] = "https://git.acme.example/shop.git", ["DeploySigningKey"] = new string('k', 40), ["PublishKey"] = TestKeys.PublicKey,
         };
         foreach (var (name, definition) in Parameters)
         {

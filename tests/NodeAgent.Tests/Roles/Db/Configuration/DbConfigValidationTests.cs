@@ -44,6 +44,16 @@ public sealed class DbConfigValidationTests
         { "typo in backup", Db + "\n  backup: {retain_ful: 3}", "db.backup.retain_ful", "did you mean 'retain_full'" },
         { "relative MariaDB bin dir", Maria.Replace("3306}", "3306, bin_dir: usr/bin}"), "db.mariadb.bin_dir", "absolute path" },
         { "MariaDB database name with a quote", Maria.Replace("3306}", "3306, databases: [\"shop'\"]}"), "db.mariadb.databases[0]", "a database name" },
+        { "encryption without keys", Db + "\n  backup: {encryption: {keys: []}}", "db.backup.encryption.keys", "at least one item" },
+        { "encryption key with both kinds", Db + "\n  backup: {encryption: {keys: [{id: k1, kms_key_id: alias/x, local_key: abc}]}}", "db.backup.encryption.keys[0]", "exactly one of 'kms_key_id' or 'local_key'" },
+        { "encryption key with neither kind", Db + "\n  backup: {encryption: {keys: [{id: k1}]}}", "db.backup.encryption.keys[0]", "exactly one of 'kms_key_id' or 'local_key'" },
+        { "encryption key id with a space", Db + "\n  backup: {encryption: {keys: [{id: \"k 1\", kms_key_id: alias/x}]}}", "db.backup.encryption.keys[0].id", "1-64 of" },
+        { "duplicate encryption key ids", Db + "\n  backup: {encryption: {keys: [{id: k1, kms_key_id: alias/x}, {id: k1, kms_key_id: alias/y}]}}", "db.backup.encryption.keys", "more than once" },
+        { "chunk size too small", Db + "\n  backup: {encryption: {chunk_size: 1KiB, keys: [{id: k1, kms_key_id: alias/x}]}}", "db.backup.encryption.chunk_size", "between" },
+        { "KMS endpoint not a URL", Db + "\n  backup: {encryption: {kms_endpoint: \"not a url\", keys: [{id: k1, kms_key_id: alias/x}]}}", "db.backup.encryption.kms_endpoint", "" },
+        { "replication without a secret", Maria.Replace("3306}", "3306, replication: {mode: replica}}"), "db.mariadb.replication.password", "is required" },
+        { "replication mode unknown", Maria.Replace("3306}", "3306, replication: {mode: standby, password: x}}"), "db.mariadb.replication.mode", "" },
+        { "replication account with a quote", Maria.Replace("3306}", "3306, replication: {mode: primary, password: x, user: \"rep'l\"}}"), "db.mariadb.replication.user", "1-80 of" },
     };
 
     [Theory]

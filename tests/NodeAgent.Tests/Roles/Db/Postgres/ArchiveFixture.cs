@@ -6,6 +6,7 @@ using NodeAgent.Configuration;
 using NodeAgent.Messaging;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Db.Backup;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Configuration;
 using NodeAgent.Roles.Db.Postgres;
 using NodeAgent.Storage;
@@ -43,6 +44,21 @@ public sealed class ArchiveFixture : IAsyncDisposable
 
     public ArchiveLayout Layout => new(Prefix);
 
+    /// <summary>Client-side encryption for everything this archive writes and reads (set before <see cref="WriteSettings"/>); null: none.</summary>
+    public BackupEncryptionConfig? Encryption
+    {
+        get => _encryption;
+        set
+        {
+            _encryption = value;
+            Cipher = BackupCiphers.Create(value, Aws, NullLogger.Instance);
+        }
+    }
+
+    public BackupCipher Cipher { get; private set; } = BackupCipher.None;
+
+    private BackupEncryptionConfig? _encryption;
+
     public string SettingsPath => Dir.Combine("config", "archive.json");
 
     public static async Task<ArchiveFixture> CreateAsync(LocalStack stack, Uri? s3Endpoint = null, RetryConfig? retry = null)
@@ -60,16 +76,16 @@ public sealed class ArchiveFixture : IAsyncDisposable
 
     /// <summary>Writes the settings file for a cluster's data directory (no agent socket: wal-push archives in-process).</summary>
     public void WriteSettings(string dataDir, int compressionLevel = 3)
-        => ArchiveConfigWriter.Write(SettingsPath, ArchiveSettings.From(Aws, Prefix, dataDir, compressionLevel, prefetch: 4), PostgresCluster.PostgresUser);
+        => ArchiveConfigWriter.Write(SettingsPath, ArchiveSettings.From(Aws, Prefix, dataDir, compressionLevel, prefetch: 4, Encryption), PostgresCluster.PostgresUser);
 
     public string ArchiveCommand => $"dotnet {RepoPaths.AgentDll} wal-push --config {SettingsPath} %p";
 
     public string RestoreCommand => $"dotnet {RepoPaths.AgentDll} wal-fetch --config {SettingsPath} %f %p";
 
     public BaseBackupRunner Runner(PostgresCluster cluster, TimeSpan? walTimeout = null) => new(
-        Store, Layout, new PostgresClient(Config(cluster)), new CliWrapProcessRunner(), Config(cluster), 3, walTimeout ?? TimeSpan.FromMinutes(2), TimeProvider.System, NullLogger.Instance);
+        Store, Layout, new PostgresClient(Config(cluster)), new CliWrapProcessRunner(), Config(cluster), 3, walTimeout ?? TimeSpan.FromMinutes(2), TimeProvider.System, NullLogger.Instance, Cipher);
 
-    public PostgresRestorer Restorer() => new(Store, Layout, NullLogger.Instance);
+    public PostgresRestorer Restorer() => new(Store, Layout, NullLogger.Instance, Cipher);
 
     public RetentionRunner Retention() => new(Store, Layout, NullLogger.Instance);
 

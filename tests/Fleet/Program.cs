@@ -8,6 +8,11 @@ using Spectre.Console;
 // restarted (it catches up before serving), a deploy while it was down, a base backup and a point-in-time restore.
 // Prints a summary; exit 0 only when every step reached its outcome and no request failed outside the documented
 // windows. Stops everything it started.
+if (args is ["replica"])
+{
+    return await ReplicaDemo.RunAsync();
+}
+
 var clock = Stopwatch.StartNew();
 void Log(string line) => AnsiConsole.MarkupLineInterpolated($"[grey]{clock.Elapsed.TotalSeconds,6:F1}s[/] {line}");
 

@@ -267,13 +267,14 @@ public sealed class ReplicationNode : IAsyncDisposable
             Aws = aws,
             Dns = _group.Bind.DnsYaml(),
         }.Header;
+        var encryption = o.EncryptionKeyFile is { } keyFile ? $", encryption: {{keys: [{{id: test-k1, local_key: {{file: \"{keyFile}\"}}}}]}}" : string.Empty;
         File.WriteAllText(UserData, header + "\n" + $$"""
             registry: {heartbeat_interval: 2s}
             db:
               engine: postgresql
               health_interval: 1s
               postgresql: {data_dir: {{DataDir}}, host: {{Address}}, port: {{PgPort}}, os_user: postgres}
-              backup: {full_every: {{o.FullEvery}}, retain_full: {{o.RetainFull}}, wal_timeout: 2m, compression_level: 1}
+              backup: {full_every: {{o.FullEvery}}, retain_full: {{o.RetainFull}}, wal_timeout: 2m, compression_level: 1{{encryption}}}
               replication:
                 mode: {{Mode}}
                 name: {{o.Name}}

@@ -34,6 +34,9 @@ public sealed record ReplicationOptions
     /// <summary>The S3 endpoint every node uses when not its own relay (default: the local stack's); a bench puts TLS in front.</summary>
     public Uri? S3Endpoint { get; init; }
 
+    /// <summary>A local key-encryption key file every node encrypts its backups with (<c>db.backup.encryption</c>); null: off.</summary>
+    public string? EncryptionKeyFile { get; init; }
+
     /// <summary>Extra lines for every node's postgresql.conf (initdb'd primaries only).</summary>
     public string ExtraPostgresConfig { get; init; } = string.Empty;
 }

@@ -9,7 +9,7 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
     public async Task<BackupListing> ListAsync(string? prefix, CancellationToken cancellationToken)
     {
         var entries = await backups.Catalog(prefix).ListAsync(cancellationToken);
-        var timelines = await Timelines.ReadAsync(backups.Store, new ArchiveLayout(prefix ?? backups.Prefix), cancellationToken);
+        var timelines = await Timelines.ReadAsync(backups.Store, new ArchiveLayout(prefix ?? backups.Prefix), backups.Cipher, cancellationToken);
         return new BackupListing("TAR", "WAL", entries
             .Select(e => new BackupListEntry(e.Id, e.StoredBytes, e.Manifest is { } m
                 ? new BackupDetails(m.StartTime, m.StopTime, m.StoredBytes, m.TarBytes, $"TL{m.Timeline} {m.StartWal}..{m.StopWal}", m.ToJsonBytes())
@@ -43,7 +43,7 @@ public sealed class PostgresBackupOperations(PostgresBackups backups) : IBackupO
 
         var osUser = OsUser.Find(request.Owner ?? backups.Postgres.OsUser);
         backups.WriteSettings();
-        var timelines = await Timelines.ReadAsync(backups.Store, new ArchiveLayout(request.Prefix ?? backups.Prefix), cancellationToken);
+        var timelines = await Timelines.ReadAsync(backups.Store, new ArchiveLayout(request.Prefix ?? backups.Prefix), backups.Cipher, cancellationToken);
         var timeline = target.Time is { } at ? timelines.ForTime(at) : null;
         var manifest = await backups.Restorer(request.Prefix).RestoreAsync(new RestoreRequest
         {

@@ -54,7 +54,7 @@ public sealed class PostgresEngine(DbSection db) : IDbEngine
             var loggers = sp.GetRequiredService<ILoggerFactory>();
             var lookahead = new WalLookahead(backups.Pusher(), Path.Combine(backups.Postgres.DataDir, "pg_wal"), db.Backup.WalLookahead, loggers.CreateLogger<WalLookahead>());
             var owner = backups.OsUser;
-            var fetcher = new WalFetcher(backups.Store, backups.Layout, db.Backup.WalPrefetch, loggers.CreateLogger<WalFetcher>())
+            var fetcher = new WalFetcher(backups.Store, backups.Layout, db.Backup.WalPrefetch, loggers.CreateLogger<WalFetcher>(), backups.Cipher)
             {
                 PrefetchInBackground = true,
                 OnCreated = path =>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using NodeAgent.Roles.Db.Backup.Encryption;
 using NodeAgent.Roles.Db.Postgres.Replication;
 using NodeAgent.Storage;
 
@@ -16,12 +17,12 @@ namespace NodeAgent.Roles.Db.Postgres;
 /// </summary>
 public sealed record Timelines(IReadOnlyDictionary<long, TimelineInfo> ByNumber, IReadOnlySet<string> ArchivedSegments, long SegmentSize)
 {
-    public static async Task<Timelines> ReadAsync(IObjectStore store, ArchiveLayout layout, CancellationToken cancellationToken)
+    public static async Task<Timelines> ReadAsync(IObjectStore store, ArchiveLayout layout, BackupCipher cipher, CancellationToken cancellationToken)
     {
         var byNumber = new Dictionary<long, TimelineInfo>();
         var segments = new HashSet<string>(StringComparer.Ordinal);
         var wal = await store.ListAsync(layout.WalDirectory, null, cancellationToken);
-        var fetcher = new WalFetcher(store, layout, 0, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        var fetcher = new WalFetcher(store, layout, 0, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, cipher);
         foreach (var name in wal.Objects.Select(o => layout.WalNameOf(o.Key)).OfType<string>())
         {
             if (!WalFileName.TryParse(name, out var file) || file!.Kind != WalFileKind.TimelineHistory)

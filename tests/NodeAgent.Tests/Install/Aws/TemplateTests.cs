@@ -207,6 +207,34 @@ public sealed class TemplateTests
     }
 
     [Fact]
+    public void WithABackupKey_OnlyTheDbRoleMayUseIt_AndOnlyWithTheBackupContext()
+    {
+        const string key = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        var withKey = Template.ValuesFor("shop-prod", "b", "eu-west-1", "123456789012", new Dictionary<string, string> { ["BackupEncryptionKeyArn"] = key });
+        var statement = Assert.Single(Template.StatementsOf("db", withKey), s => s.Sid == "BackupKey");
+        Assert.Equal(["kms:GenerateDataKey", "kms:Decrypt"], statement.Actions);
+        Assert.Equal([key], statement.Resources);
+        Assert.True(statement.OtherConditions, "the encryption context nodeagent=backup must restrict the key");
+        Assert.DoesNotContain(Template.StatementsOf("web", withKey), s => s.Sid == "BackupKey");
+        Assert.DoesNotContain(Template.StatementsOf("lb", withKey), s => s.Sid == "BackupKey");
+        Assert.DoesNotContain(Template.StatementsOf("db", Values), s => s.Sid == "BackupKey");
+    }
+
+    [Theory]
+    [InlineData("s3:GetObject", "arn:aws:s3:::acme-nodeagent-shop-prod/shop-prod/nodes/db/db-2.json", null, true)]
+    [InlineData("s3:ListBucket", "arn:aws:s3:::acme-nodeagent-shop-prod", "shop-prod/nodes/db/", true)]
+    [InlineData("s3:PutObject", "arn:aws:s3:::acme-nodeagent-shop-prod/shop-prod/db/switchovers/r1/target.json", null, true)]
+    [InlineData("s3:PutObject", "arn:aws:s3:::acme-nodeagent-shop-prod/shop-prod/replication/mariadb/primary.json", null, true)]
+    [InlineData("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:nodeagent-shop-prod-db-2", null, true)]
+    [InlineData("s3:GetObject", "arn:aws:s3:::acme-nodeagent-shop-prod/shop-prod/nodes/web/web-1.json", null, false)]
+    [InlineData("s3:ListBucket", "arn:aws:s3:::acme-nodeagent-shop-prod", "shop-prod/nodes/", false)]
+    [InlineData("s3:PutObject", "arn:aws:s3:::acme-nodeagent-shop-prod/shop-prod/apps/shop/desired.json", null, false)]
+    [InlineData("s3:PutObject", "arn:aws:s3:::acme-nodeagent-shop-prod/other/db/switchovers/r1/target.json", null, false)]
+    [InlineData("sqs:SendMessage", "arn:aws:sqs:eu-west-1:123456789012:nodeagent-other-db-2", null, false)]
+    public void ADbNode_ReachesItsReplicationPeersAndRecords_AndNothingElse(string action, string resource, string? prefix, bool allowed)
+        => Assert.Equal(allowed, Template.StatementsOf("db", Values).Any(s => s.Allow && s.Matches(new IamRequest(action, resource, prefix))));
+
+    [Fact]
     public void CfnLint_FindsNothing_WhenItIsInstalled()
     {
         // cfn-lint carries the CloudFormation resource specification offline. It is on the development machines but not

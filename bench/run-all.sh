@@ -22,6 +22,7 @@ declare -A QUICK_ARGS=(
   [dns-race]="200"
   [failover]="5"
   [fleet-fanout]="--runs=1"
+  [footprint]="--quick"
   [membership]="5"
   [rollout]="--nodes=4 --batches=2"
   [scale-in]="--web=1"

@@ -6,7 +6,7 @@
 #   install/install.sh [--from DIR] [--prefix /opt/nodeagent] [--config-dir /etc/nodeagent]
 #                      [--unit-dir /etc/systemd/system] [--no-systemctl]
 #
-#   --from DIR      install this published build (dotnet publish output) instead of publishing from source
+#   --from DIR      install this published build (install/publish.sh's output) instead of publishing from source
 #   --no-systemctl  do not run systemctl (for chroots, containers and tests)
 set -euo pipefail
 src_root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -31,11 +31,8 @@ if [ -z "$from" ]; then
   command -v dotnet >/dev/null || { echo "install.sh: dotnet SDK not found; pass --from with a published build" >&2; exit 1; }
   from="$(mktemp -d)"
   trap 'rm -rf "$from"' EXIT
-  echo "publishing a self-contained linux-x64 build"
-  dotnet publish "$src_root/src/Executable/Executable.csproj" -c Release -r linux-x64 \
-    --self-contained true -p:PublishReadyToRun=true -o "$from" -nologo -v:q >/dev/null
-  # db nodes: PostgreSQL's archive_command client, NativeAOT (docs/backups.md); the agent uses it when present.
-  dotnet publish "$src_root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$from" -nologo -v:q >/dev/null
+  echo "publishing a self-contained linux-x64 build (install/publish.sh)"
+  "$src_root/install/publish.sh" "$from" >/dev/null
 fi
 [ -x "$from/nodeagent" ] || { echo "install.sh: $from/nodeagent is missing or not executable" >&2; exit 1; }
 

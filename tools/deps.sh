@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need on Debian 12, idempotently:
 #   - Debian packages: the real servers the tests run against (HAProxy, nginx, BIND, PostgreSQL, MariaDB,
-#     pgBackRest, svn) and the load/bench tools;
+#     pgBackRest, svn) and the load/bench tools; clang and zlib1g-dev for the NativeAOT publish (install/publish.sh);
 #   - the pinned local S3+SQS server (fauxqs from npm) into .local/fauxqs.
 # Runs apt only when something is missing. Needs root (or sudo) for apt.
 set -euo pipefail
@@ -16,6 +16,7 @@ packages=(
   pgbackrest
   subversion
   wrk hyperfine
+  clang zlib1g-dev
 )
 
 missing=()

@@ -59,8 +59,8 @@ public sealed class BenchStack : IAsyncDisposable
 
     /// <summary>A web node of cluster <c>bench</c> deploying app <c>shop</c> from <paramref name="repo"/>, under
     /// <paramref name="dir"/>/&lt;node&gt;; <paramref name="extraWeb"/> adds lines (indented two spaces) to its
-    /// <c>web:</c> section.</summary>
-    public string WebUserData(string dir, string nodeId, IPAddress address, string repo, string extraWeb = "", string queue = "{}")
+    /// <c>web:</c> section; <paramref name="apps"/> replaces the <c>apps:</c> block (indented two spaces).</summary>
+    public string WebUserData(string dir, string nodeId, IPAddress address, string repo, string extraWeb = "", string queue = "{}", string? apps = null)
         => new NodeUserData
         {
             Role = "web",
@@ -76,9 +76,7 @@ public sealed class BenchStack : IAsyncDisposable
               root: "{{Path.Combine(dir, nodeId, "srv")}}"
               min_free_space: 10MB
             {{extraWeb}}
-              apps:
-                - name: shop
-                  repository: {type: git, url: "{{repo}}"}
+            {{apps ?? $"  apps:\n    - name: shop\n      repository: {{type: git, url: \"{repo}\"}}"}}
             """);
 
     public ValueTask DisposeAsync() => Stack.DisposeAsync();

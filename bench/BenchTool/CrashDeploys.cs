@@ -11,7 +11,9 @@ namespace NodeAgent.Bench;
 /// bench/crash-deploys: 200 deploys, each interrupted by kill -9 of the agent at a random moment, then a restart;
 /// shared by <c>--workers</c> nodes (own agent, queue, state and app dir each) so the restarts overlap.
 /// After every kill, <c>current</c> must resolve to a complete release (every file of its commit's MANIFEST present
-/// with the right size, no partial marker); after every restart the node must have cleaned up and converged.
+/// with the right size and content, no partial marker); after every restart the node must have cleaned up and
+/// converged. Consecutive commits share three quarters of their files, so releases are built as deltas (hard links to
+/// the release before): <c>delta_builds</c> counts them from the agents' logs.
 /// </summary>
 public static class CrashDeploys
 {
@@ -23,16 +25,24 @@ public static class CrashDeploys
         var repo = git.Path;
         var commits = new List<string>();
         var random = new Random(7);
+        // Commit 0 writes 400 files; each later one rewrites a quarter of them, so most deploys are delta releases that
+        // link most files from the release before and write the rest. MANIFEST gives each file's size and a hash of its
+        // content, so a file linked from the wrong release is caught.
+        var contents = new string[400];
         for (var c = 0; c < 4; c++)
         {
             var manifest = new StringBuilder();
-            for (var i = 0; i < 400; i++)
+            for (var i = 0; i < contents.Length; i++)
             {
-                var content = new string((char)('a' + c), 1000 + (i * 7 % 3000) + c);
+                if (c == 0 || i % 4 == c)
+                {
+                    contents[i] = new string((char)('a' + c), 1000 + (i * 7 % 3000) + c);
+                }
+
                 var name = $"dir{i % 20}/file{i}.txt";
                 Directory.CreateDirectory(Path.Combine(repo, Path.GetDirectoryName(name)!));
-                File.WriteAllText(Path.Combine(repo, name), content);
-                manifest.Append(CultureInfo.InvariantCulture, $"{name} {content.Length}\n");
+                File.WriteAllText(Path.Combine(repo, name), contents[i]);
+                manifest.Append(CultureInfo.InvariantCulture, $"{name} {contents[i].Length} {Hash(Encoding.UTF8.GetBytes(contents[i]))}\n");
             }
 
             File.WriteAllText(Path.Combine(repo, "MANIFEST"), manifest.ToString());
@@ -59,6 +69,7 @@ public static class CrashDeploys
             ["leftovers_after_restart"] = leftovers,
             ["killed_during"] = killedDuring,
             ["workers"] = workers,
+            ["delta_builds"] = DeltaBuilds(work),
         });
     }
 
@@ -170,7 +181,7 @@ public static class CrashDeploys
         {
             var parts = line.Split(' ');
             var file = new FileInfo(Path.Combine(release, parts[0]));
-            if (!file.Exists || file.Length != long.Parse(parts[1], CultureInfo.InvariantCulture))
+            if (!file.Exists || file.Length != long.Parse(parts[1], CultureInfo.InvariantCulture) || Hash(File.ReadAllBytes(file.FullName)) != parts[2])
             {
                 return false;
             }
@@ -178,6 +189,12 @@ public static class CrashDeploys
 
         return true;
     }
+
+    private static string Hash(byte[] content) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(content))[..16];
+
+    /// <summary>How many releases the agents built as deltas, from their logs (event 3014).</summary>
+    private static int DeltaBuilds(string work)
+        => Directory.EnumerateFiles(work, "web-*.log").Sum(log => File.ReadLines(log).Count(l => l.Contains("\"EventId\":3014", StringComparison.Ordinal) && l.Contains("as a delta of", StringComparison.Ordinal)));
 
     private static int Leftovers(string appDir)
     {

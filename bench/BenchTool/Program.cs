@@ -3,7 +3,7 @@ using NodeAgent.Bench;
 // nodeagent-bench BENCH WORKDIR: runs one deploy benchmark and prints its JSON line last.
 if (args.Length < 2)
 {
-    Console.Error.WriteLine("usage: nodeagent-bench deploy-latency|fleet-fanout|swap-under-load|crash-deploys WORKDIR [options]");
+    Console.Error.WriteLine("usage: nodeagent-bench deploy-latency|fleet-fanout|swap-under-load|crash-deploys|scale|footprint WORKDIR [options]");
     return 2;
 }
 
@@ -24,6 +24,7 @@ string json = args[0] switch
     "swap-under-load" => await SwapUnderLoad.RunAsync(stack, work, options),
     "crash-deploys" => await CrashDeploys.RunAsync(stack, work, options),
     "scale" => await Scale.RunAsync(stack, work, options),
+    "footprint" => await Footprint.RunAsync(stack, work, options),
     _ => throw new ArgumentException($"unknown bench {args[0]}"),
 };
 Console.WriteLine(json);

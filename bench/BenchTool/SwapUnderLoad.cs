@@ -135,6 +135,9 @@ public static class SwapUnderLoad
             ["requests"] = all.Count,
             ["failed"] = failed,
             ["stale_after_swap"] = stale,
+            // Releases built as deltas of the one before (hard links, only index.html written), from event 3014:
+            // the swaps above ran with delta releases on (the default) unless this is 0.
+            ["delta_builds"] = File.ReadLines(Path.Combine(work, "agent.log")).Count(l => l.Contains("\"EventId\":3014", StringComparison.Ordinal) && l.Contains("as a delta of", StringComparison.Ordinal)),
         });
     }
 }

@@ -10,8 +10,8 @@
 # Last line: {"bench":"scale","agents":50,"fanout_ms":…,"idle_usd_per_web_node_month":…,…}. Target: <= 0.25 $/month.
 # Options: --agents=50 --runs=3 --idle-seconds=600 --list-runs=7 --batch=10 --deploy-timeout=240   (quick: --agents=10 --idle-seconds=60)
 source "$(dirname "$0")/../lib.sh"
-# Workstation GC (the agent's default, made explicit): 50 server-GC heaps would not fit the point of the bench.
-export DOTNET_gcServer=0
+# The agents run as installed (bench/lib.sh), with the runtime settings the installed build carries (workstation,
+# non-concurrent GC and the rest: src/Executable/Executable.csproj); nothing is overridden here.
 export FAUXQS_COUNT_FILE="${BENCH_WORK:-/tmp/nodeagent-bench}/scale-fauxqs-requests.json"
 export NODE_OPTIONS="--import=$BENCH_ROOT/bench/scale/count-requests.mjs"
 mkdir -p "$(dirname "$FAUXQS_COUNT_FILE")"

@@ -1,8 +1,7 @@
 # Packer template: bakes a Debian 12 AMI with nodeagent installed and enabled. Every instance launched from it
 # configures itself from its user-data (install/cloud-init/*.mime, docs/user-data.md).
 #
-#   dotnet publish src/Executable/Executable.csproj -c Release -r linux-x64 \
-#     --self-contained true -p:PublishReadyToRun=true -o build/nodeagent
+#   install/publish.sh build/nodeagent      (the one publish: install.sh and the benches use it too)
 #   packer init install/packer && packer build -var region=eu-west-1 install/packer
 #
 # Documented and validated by hand only: it has not been run against AWS from this repository's CI.
@@ -29,7 +28,7 @@ variable "instance_type" {
 variable "build_dir" {
   type        = string
   default     = "build/nodeagent"
-  description = "A self-contained `dotnet publish` output of the nodeagent executable."
+  description = "The output of install/publish.sh: nodeagent (self-contained, ReadyToRun) and nodeagent-wal-push."
 }
 
 variable "version" {

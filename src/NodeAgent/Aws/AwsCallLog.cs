@@ -102,8 +102,26 @@ public sealed class AwsCallLog
             default:
                 var operation = request.GetType().Name is var name && name.EndsWith("Request", StringComparison.Ordinal) ? name[..^"Request".Length] : request.GetType().Name;
                 var service = request.GetType().Namespace?.StartsWith("Amazon.SQS", StringComparison.Ordinal) == true ? "sqs" : "s3";
-                var url = request.GetType().GetProperty("QueueUrl")?.GetValue(request) as string;
-                var bucket = request.GetType().GetProperty("BucketName")?.GetValue(request) as string;
+                // The queue or bucket of each request type the agent sends, without reflection (the installed agent is
+                // NativeAOT, where request properties cannot be looked up by name).
+                var url = request switch
+                {
+                    Amazon.SQS.Model.ReceiveMessageRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.DeleteMessageRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.SendMessageRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.ChangeMessageVisibilityRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.GetQueueAttributesRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.SetQueueAttributesRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.DeleteQueueRequest r => r.QueueUrl,
+                    Amazon.SQS.Model.PurgeQueueRequest r => r.QueueUrl,
+                    _ => null,
+                };
+                var bucket = request switch
+                {
+                    ListObjectsRequest r => r.BucketName,
+                    CopyObjectRequest r => r.DestinationBucket,
+                    _ => null,
+                };
                 Record(service, operation, url is not null ? QueueArnOfUrl(region, url) : bucket is not null ? $"arn:aws:s3:::{bucket}" : "*");
                 break;
         }

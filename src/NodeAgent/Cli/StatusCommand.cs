@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Net.Http.Json;
 using System.Text.Json;
 using NodeAgent.Bootstrap;
 using NodeAgent.Hosting;
@@ -60,7 +59,8 @@ public static class StatusCommand
         {
             using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(3) };
             using var response = await http.GetAsync(url, cancellationToken);
-            var health = await response.Content.ReadFromJsonAsync<JsonElement>(cancellationToken);
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            var health = document.RootElement;
             var ready = health.GetProperty("status").GetString() == "ready";
             await output.WriteLineAsync($"agent       running, {(ready ? "ready" : "not ready")} ({url})");
             foreach (var reason in health.GetProperty("reasons").EnumerateArray())

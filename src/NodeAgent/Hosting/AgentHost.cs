@@ -5,6 +5,7 @@ using NodeAgent.Aws;
 using NodeAgent.Bootstrap;
 using NodeAgent.Dns;
 using NodeAgent.Instance;
+using NodeAgent.Lifecycle;
 using NodeAgent.Messaging;
 using NodeAgent.Notifications;
 using NodeAgent.Processes;
@@ -57,6 +58,7 @@ public static class AgentHost
         services.AddNotifications(config);
         role.Configure(new RoleBuilder(services, config));
         services.AddInstanceLifecycle(config, options.Imds, options.UserDataFromMetadata);
+        services.AddHostedService<MemoryReliefLoop>();
         if (options.Once)
         {
             services.AddHostedService<OnceService>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using NodeAgent.Configuration;
@@ -21,7 +22,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     public AgentConfig Config { get; } = config;
 
     /// <summary>Work that must finish before the node counts as started (<see cref="IStartupTask.Order"/>).</summary>
-    public RoleBuilder StartupTask<T>()
+    public RoleBuilder StartupTask<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, IStartupTask
     {
         Services.AddSingleton<IStartupTask, T>();
@@ -29,7 +30,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     }
 
     /// <summary>The handler of one message type on the node's queue.</summary>
-    public RoleBuilder MessageHandler<T>()
+    public RoleBuilder MessageHandler<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, IMessageHandler
     {
         Services.AddSingleton<IMessageHandler, T>();
@@ -37,7 +38,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     }
 
     /// <summary>A background loop (usually an <see cref="AgentLoop"/>), started after the startup tasks.</summary>
-    public RoleBuilder Loop<T>()
+    public RoleBuilder Loop<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, IHostedService
     {
         Services.AddSingleton<T>();
@@ -49,7 +50,7 @@ public sealed class RoleBuilder(IServiceCollection services, AgentConfig config)
     /// What the role does before its instance goes away (scale-in, spot interruption): runs while the node still
     /// serves, before the graceful stop and the termination hook's CONTINUE (<see cref="ITerminationStep"/>).
     /// </summary>
-    public RoleBuilder TerminationStep<T>()
+    public RoleBuilder TerminationStep<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] T>()
         where T : class, ITerminationStep
     {
         Services.AddSingleton<ITerminationStep, T>();

@@ -16,13 +16,6 @@ public sealed record MembershipMessage
     public const string Leave = "leave";
     public const string Removed = "removed";
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     public required string Cluster { get; init; }
 
     /// <summary>The role of the node the message is about; the receiving role decides which roles it accepts.</summary>
@@ -43,7 +36,7 @@ public sealed record MembershipMessage
     /// <summary>For <c>removed</c>: when the drain answered started.</summary>
     public DateTimeOffset? DrainStartedAt { get; init; }
 
-    public string Serialize() => JsonSerializer.Serialize(this, Json);
+    public string Serialize() => JsonSerializer.Serialize(this, MembershipMessageJson.Default.MembershipMessage);
 
     /// <summary>
     /// Strict parse: unknown fields, bad names, a role not in <paramref name="knownRoles"/> (the binary's role
@@ -54,7 +47,7 @@ public sealed record MembershipMessage
         MembershipMessage? message;
         try
         {
-            message = JsonSerializer.Deserialize<MembershipMessage>(body, Json);
+            message = JsonSerializer.Deserialize(body, MembershipMessageJson.Default.MembershipMessage);
         }
         catch (Exception ex) when (MessageCodec.IsParserException(ex))
         {
@@ -79,3 +72,10 @@ public sealed record MembershipMessage
         return error is null ? (message, null) : (null, error);
     }
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(MembershipMessage))]
+internal sealed partial class MembershipMessageJson : JsonSerializerContext;

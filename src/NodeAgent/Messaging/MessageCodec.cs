@@ -33,7 +33,7 @@ public sealed class MessageCodec(byte[]? signingKey, TimeSpan maxAge, TimeProvid
             envelope["signature"] = SignaturePrefix + Sign(signingKey, type, sentAt, body);
         }
 
-        return JsonSerializer.Serialize(envelope);
+        return JsonSerializer.Serialize(envelope, MessagingJson.Default.DictionaryStringObject);
     }
 
     /// <summary>Decodes and checks a raw queue body. Never throws for bad input: the reason says what is wrong.</summary>

@@ -35,7 +35,7 @@ public sealed class SqsMessageQueue(IAmazonSQS sqs, ResiliencePipeline retry, Aw
             {
                 ["deadLetterTargetArn"] = dlqArn,
                 ["maxReceiveCount"] = settings.MaxReceiveCount.ToString(CultureInfo.InvariantCulture),
-            });
+            }, MessagingJson.Default.DictionaryStringObject);
         }
 
         var url = await CreateOrUpdateAsync(name, attributes, cancellationToken);

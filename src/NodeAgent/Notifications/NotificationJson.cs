@@ -34,7 +34,7 @@ public static class NotificationJson
         return json;
     }
 
-    public static byte[] Serialize(NotificationEvent e) => JsonSerializer.SerializeToUtf8Bytes(ToJson(e));
+    public static byte[] Serialize(NotificationEvent e) => System.Text.Encoding.UTF8.GetBytes(ToJson(e).ToJsonString());
 
     public static string Stamp(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 

@@ -151,7 +151,7 @@ public sealed partial class NotificationOutbox
             json["last_error"] = item.LastError;
         }
 
-        AtomicFile.WriteAllBytes(item.File, JsonSerializer.SerializeToUtf8Bytes(json));
+        AtomicFile.WriteAllBytes(item.File, System.Text.Encoding.UTF8.GetBytes(json.ToJsonString()));
     }
 
     private void Remember(string id)

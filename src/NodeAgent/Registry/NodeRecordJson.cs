@@ -9,16 +9,11 @@ public static class NodeRecordJson
 {
     public const int MaxBytes = 64 * 1024;
 
-    public static readonly JsonSerializerOptions Options = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-        WriteIndented = false,
-    };
+    /// <summary>The settings of the source-generated <see cref="NodeRecordJsonContext"/> (no reflection: the installed
+    /// agent is NativeAOT).</summary>
+    public static JsonSerializerOptions Options => NodeRecordJsonContext.Default.Options;
 
-    public static byte[] Serialize(NodeRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, Options);
+    public static byte[] Serialize(NodeRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, NodeRecordJsonContext.Default.NodeRecord);
 
     /// <summary>Parses and checks a record read from <paramref name="key"/>; returns the reason when it is unusable.</summary>
     public static (NodeRecord? Record, string? Error) Parse(string key, ReadOnlySpan<byte> content, string cluster, string role)
@@ -31,7 +26,7 @@ public static class NodeRecordJson
         NodeRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize<NodeRecord>(content, Options);
+            record = JsonSerializer.Deserialize(content, NodeRecordJsonContext.Default.NodeRecord);
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or NotSupportedException or ArgumentException or FormatException or OverflowException)
         {
@@ -119,3 +114,10 @@ public static class NodeRecordJson
            && view.Servers.All(s => s is not null && Names.IsApp(s.App) && Names.IsNodeId(s.Server)
                                     && Addresses.IsAddress(s.Address) && s.Port is >= 0 and <= 65535 && Token(s.State, 16));
 }
+
+[JsonSourceGenerationOptions(
+    PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow)]
+[JsonSerializable(typeof(NodeRecord))]
+internal sealed partial class NodeRecordJsonContext : JsonSerializerContext;

@@ -18,6 +18,10 @@ public sealed class MultipartUploadStream : Stream
     private readonly List<Task> _uploads = [];
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly CancellationToken _cancellation;
+
+    /// <summary>The part buffers, reused within this upload and dropped with it: a process-wide pool would keep them
+    /// after the backup, for hours, on an idle node (docs/footprint.md).</summary>
+    private readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(1 << 30, 4);
     private byte[] _buffer;
     private int _partLimit;
     private int _filled;
@@ -32,7 +36,7 @@ public sealed class MultipartUploadStream : Stream
         _cancellation = cancellationToken;
         _partNumber = 1;
         _partLimit = Limit(PartSizePolicy.ForPart(initialPartSize, 1));
-        _buffer = ArrayPool<byte>.Shared.Rent(_partLimit);
+        _buffer = _pool.Rent(_partLimit);
     }
 
     public long BytesWritten { get; private set; }
@@ -167,14 +171,14 @@ public sealed class MultipartUploadStream : Stream
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(content);
+                _pool.Return(content);
                 _slots.Release();
             }
         }, CancellationToken.None));
         _partNumber++;
         _filled = 0;
         _partLimit = _partNumber <= PartSizePolicy.MaxParts ? Limit(PartSizePolicy.ForPart(_initialPartSize, _partNumber)) : 0;
-        _buffer = ArrayPool<byte>.Shared.Rent(_partLimit);
+        _buffer = _pool.Rent(_partLimit);
     }
 
     private static int Limit(long size) => size > Array.MaxLength

@@ -17,7 +17,11 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
 
     private readonly Queue<(Task<byte[]> Frame, int Length)> _pending = new();
     private readonly ConcurrentBag<ZstdBlockCompressor> _compressors = [];
-    private byte[] _block = ArrayPool<byte>.Shared.Rent(blockSize);
+
+    /// <summary>The blocks, reused within this stream and dropped with it (not kept by a process-wide pool after the
+    /// backup).</summary>
+    private readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(1 << 30, 4 * Math.Max(1, workers));
+    private byte[] _block = [];
     private int _filled;
     private bool _finished;
 
@@ -40,6 +44,11 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
+        if (_block.Length == 0)
+        {
+            _block = _pool.Rent(blockSize);
+        }
+
         while (buffer.Length > 0)
         {
             var n = Math.Min(blockSize - _filled, buffer.Length);
@@ -80,7 +89,11 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
                 await WriteNextAsync(CancellationToken.None);
             }
 
-            ArrayPool<byte>.Shared.Return(_block);
+            if (_block.Length > 0)
+            {
+                _pool.Return(_block);
+            }
+
             foreach (var compressor in _compressors)
             {
                 compressor.Dispose();
@@ -105,7 +118,7 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
         var block = _block;
         var length = _filled;
         _pending.Enqueue((Task.Run(() => CompressBlock(block, length), cancellationToken), length));
-        _block = ArrayPool<byte>.Shared.Rent(blockSize);
+        _block = _pool.Rent(blockSize);
         _filled = 0;
         // Up to two blocks per worker queued, so the producer keeps reading while every worker is busy.
         while (_pending.Count >= Math.Max(1, 2 * workers))
@@ -135,7 +148,7 @@ public sealed class ParallelZstdStream(Stream inner, int level, int workers, int
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(block);
+            _pool.Return(block);
             _compressors.Add(compressor);
         }
     }

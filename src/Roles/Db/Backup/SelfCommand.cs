@@ -11,7 +11,9 @@ public static class SelfCommand
     public static IReadOnlyList<string> Argv()
     {
         var process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this process's executable");
-        if (Path.GetFileNameWithoutExtension(process) == "dotnet" && Assembly.GetEntryAssembly()?.Location is { Length: > 0 } dll)
+        // Under `dotnet`, the entry assembly lies in the app's base directory (a NativeAOT build has no assembly file).
+        if (Path.GetFileNameWithoutExtension(process) == "dotnet" && Assembly.GetEntryAssembly()?.GetName().Name is { Length: > 0 } name
+            && Path.Combine(AppContext.BaseDirectory, name + ".dll") is var dll && File.Exists(dll))
         {
             return [process, dll];
         }

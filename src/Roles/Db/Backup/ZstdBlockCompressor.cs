@@ -1,4 +1,3 @@
-using System.Buffers;
 using ZstdSharp;
 using ZstdSharp.Unsafe;
 
@@ -14,6 +13,7 @@ public sealed class ZstdBlockCompressor : IDisposable
     private readonly nint _native;
     private readonly Compressor? _managed;
     private bool _disposed;
+    private byte[]? _scratch;
 
     public ZstdBlockCompressor(int level, bool preferNative = true)
     {
@@ -43,16 +43,15 @@ public sealed class ZstdBlockCompressor : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         var bound = _native != 0 ? checked((int)LibZstd.CompressBound((nuint)content.Length)) : Compressor.GetCompressBound(content.Length);
-        var buffer = ArrayPool<byte>.Shared.Rent(bound);
-        try
+        // One scratch buffer per compressor, reused for its blocks and dropped with it (a process-wide pool would keep
+        // it after the backup, on an idle node: docs/footprint.md).
+        if (_scratch is null || _scratch.Length < bound)
         {
-            var written = _native != 0 ? CompressNative(content, buffer) : _managed!.Wrap(content, buffer);
-            return buffer.AsSpan(0, written).ToArray();
+            _scratch = GC.AllocateUninitializedArray<byte>(bound);
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+
+        var written = _native != 0 ? CompressNative(content, _scratch) : _managed!.Wrap(content, _scratch);
+        return _scratch.AsSpan(0, written).ToArray();
     }
 
     public void Dispose()

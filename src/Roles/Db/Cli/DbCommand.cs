@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Cli;
@@ -130,7 +131,7 @@ public static class DbCommand
 
         if (json)
         {
-            await context.Out.WriteLineAsync(JsonSerializer.Serialize(new Dictionary<string, object?>
+            await context.Out.WriteLineAsync(new JsonObject
             {
                 ["succeeded"] = outcome.Succeeded,
                 ["request_id"] = outcome.RequestId,
@@ -138,7 +139,7 @@ public static class DbCommand
                 ["epoch"] = outcome.Epoch,
                 ["timeline"] = outcome.Timeline,
                 ["detail"] = outcome.Detail,
-            }));
+            }.ToJsonString());
         }
         else if (outcome.Succeeded)
         {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Bootstrap;
@@ -34,14 +35,14 @@ public static class MariaDbPromoteAction
             var result = await promotion.PromoteAsync(timeout, force, cancellationToken);
             var detail = $"caught up to {result.CaughtUpTo ?? "-"}; {result.Previous ?? "no previous primary"} is fenced (read_only)";
             await context.Out.WriteLineAsync(json
-                ? JsonSerializer.Serialize(new Dictionary<string, object?> { ["succeeded"] = true, ["target"] = result.NodeId, ["epoch"] = result.Epoch, ["detail"] = detail })
+                ? new JsonObject { ["succeeded"] = true, ["target"] = result.NodeId, ["epoch"] = result.Epoch, ["detail"] = detail }.ToJsonString()
                 : $"{result.NodeId} is the MariaDB primary at epoch {result.Epoch}; {detail}");
             return (int)ExitCode.Ok;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             await context.Error.WriteLineAsync(json
-                ? JsonSerializer.Serialize(new Dictionary<string, object?> { ["succeeded"] = false, ["target"] = boot.Identity.NodeId, ["detail"] = ex.Message })
+                ? new JsonObject { ["succeeded"] = false, ["target"] = boot.Identity.NodeId, ["detail"] = ex.Message }.ToJsonString()
                 : $"db promote: {ex.Message}");
             return (int)ExitCode.OperationFailed;
         }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using NodeAgent.Configuration;
 using NodeAgent.FileSystem;
 
@@ -12,8 +13,6 @@ namespace NodeAgent.Roles.Lb.Haproxy;
 public sealed record HaproxyMembership(IReadOnlyList<HaproxyServer> Servers)
 {
     public static readonly HaproxyMembership Empty = new([]);
-
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
     public IEnumerable<HaproxyServer> ForApp(string app) => Servers.Where(s => s.App == app).OrderBy(s => s.Id);
 
@@ -72,7 +71,8 @@ public sealed record HaproxyMembership(IReadOnlyList<HaproxyServer> Servers)
             throw new InvalidDataException($"{path} is larger than 4 MiB");
         }
 
-        var stored = JsonSerializer.Deserialize<List<StoredServer?>>(File.ReadAllBytes(path), Json)
+        // Entries may be JSON null: the file is read as untrusted input.
+        IReadOnlyList<StoredServer?> stored = JsonSerializer.Deserialize(File.ReadAllBytes(path), HaproxyMembershipJson.Default.ListStoredServer)
                      ?? throw new InvalidDataException($"{path} holds JSON null");
         var servers = new List<HaproxyServer>();
         var dropped = new List<string>();
@@ -117,8 +117,14 @@ public sealed record HaproxyMembership(IReadOnlyList<HaproxyServer> Servers)
         }
 
         AtomicFile.WriteAllBytes(path, JsonSerializer.SerializeToUtf8Bytes(
-            Servers.Select(s => new StoredServer(s.App, s.Name, s.Address.ToString(), s.Port, s.Id)).ToList(), Json));
+            Servers.Select(s => new StoredServer(s.App, s.Name, s.Address.ToString(), s.Port, s.Id)).ToList(), HaproxyMembershipJson.Default.ListStoredServer));
     }
-
-    private sealed record StoredServer(string App, string Name, string Address, int Port, int Id);
 }
+
+/// <summary>One server as stored in <c>membership.json</c>.</summary>
+internal sealed record StoredServer(string App, string Name, string Address, int Port, int Id);
+
+/// <summary>Source-generated JSON of <c>membership.json</c> (the installed agent is NativeAOT).</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, WriteIndented = true)]
+[JsonSerializable(typeof(List<StoredServer>))]
+internal sealed partial class HaproxyMembershipJson : JsonSerializerContext;

@@ -2,14 +2,17 @@ using LibGit2Sharp;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Roles.Web.Configuration;
+using NodeAgent.Roles.Web.Releases;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
 namespace NodeAgent.Roles.Web.Checkout;
 
 /// <summary>
 /// git through libgit2. Each app has a persistent bare mirror under the state dir; a deploy fetches only what is new
-/// into it (and skips the fetch when an exact commit is already there), then lets libgit2 write the commit's tree into
-/// the release dir through a throwaway index, so the release gets no <c>.git</c>.
+/// into it (and skips the fetch when an exact commit is already there), then writes the commit's tree into the release
+/// dir straight from the mirror's objects (<see cref="GitReleaseWriter"/>: in parallel, read-only files, or a delta
+/// from a base release), so the release gets no <c>.git</c>. A tree that needs checkout filters (<c>.gitattributes</c>)
+/// is written by libgit2's own checkout through a throwaway index instead.
 /// Callers serialise use of one app's mirror (the per-app deploy lock).
 /// </summary>
 public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string scratchDir, ILogger logger) : ISourceCheckout
@@ -21,8 +24,8 @@ public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string
     public Task<ResolvedRevision> ResolveAsync(string? revision, CancellationToken cancellationToken)
         => Task.Run(() => Resolve(revision ?? app.Repository.DefaultRef ?? "main", cancellationToken), cancellationToken);
 
-    public Task ExportAsync(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
-        => Task.Run(() => Export(revision, directory, cancellationToken), cancellationToken);
+    public Task<ReleaseBuild> ExportAsync(ResolvedRevision revision, string directory, ExportOptions options, CancellationToken cancellationToken)
+        => Task.Run(() => Export(revision, directory, options, cancellationToken), cancellationToken);
 
     private ResolvedRevision Resolve(string revision, CancellationToken cancellationToken)
     {
@@ -42,7 +45,44 @@ public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string
         return new ResolvedRevision(revision, commit.Sha, commit.Sha[..12]);
     }
 
-    private void Export(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
+    private ReleaseBuild Export(ResolvedRevision revision, string directory, ExportOptions options, CancellationToken cancellationToken)
+    {
+        string? declined = null;
+        if (options.Base is { } from)
+        {
+            try
+            {
+                return GitReleaseWriter.Write(MirrorPath, revision.Id, directory, options.Shared, from, cancellationToken);
+            }
+            catch (DeltaDeclinedException ex)
+            {
+                declined = ex.Message;
+            }
+            catch (CheckoutFiltersException ex)
+            {
+                declined = ex.Message;
+            }
+
+            LogDeltaDeclined(logger, app.Name, from.Id, declined);
+            ReleaseLayout.DeleteContents(directory);
+        }
+
+        try
+        {
+            return GitReleaseWriter.Write(MirrorPath, revision.Id, directory, options.Shared, null, cancellationToken) with { FallbackReason = declined };
+        }
+        catch (CheckoutFiltersException ex)
+        {
+            ReleaseLayout.DeleteContents(directory);
+            LogFilteredCheckout(logger, app.Name, ex.Message);
+            var written = Checkout(revision, directory, cancellationToken);
+            return ReleaseBuild.Full(written, declined) with { Filtered = true };
+        }
+    }
+
+    /// <summary>libgit2's checkout through a throwaway index (it applies .gitattributes filters); the files are then
+    /// made read-only like every release file. Returns the number of files written.</summary>
+    private int Checkout(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(scratchDir);
         var index = Path.Combine(scratchDir, $"{app.Name}-{Guid.NewGuid():N}.index");
@@ -61,6 +101,8 @@ public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string
         {
             throw new InvalidOperationException($"checkout of {revision.Id} left a .git in {directory}");
         }
+
+        return ReleaseFiles.MakeReadOnly(directory);
     }
 
     private Repository OpenMirror()
@@ -183,4 +225,10 @@ public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Warning, Message = "App {App}: mirror {Path} is not a valid repository; rebuilding it")]
     private static partial void LogMirrorRebuilt(ILogger logger, string app, string path);
+
+    [LoggerMessage(EventId = 3104, Level = LogLevel.Information, Message = "App {App}: no delta from release {Base}: {Reason}; writing every file")]
+    private static partial void LogDeltaDeclined(ILogger logger, string app, string @base, string reason);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Information, Message = "App {App}: {Reason}; libgit2's checkout writes the release (filters apply)")]
+    private static partial void LogFilteredCheckout(ILogger logger, string app, string reason);
 }

@@ -1,19 +1,27 @@
 using System.Text;
+using System.Xml;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Configuration;
 using NodeAgent.Processes;
 using NodeAgent.Roles.Web.Configuration;
+using NodeAgent.Roles.Web.Releases;
 
 namespace NodeAgent.Roles.Web.Checkout;
 
 /// <summary>
 /// svn through Debian's client: <c>svn info</c> pins HEAD to a number, then <c>svn export -r N</c> writes the tree
-/// (export never creates <c>.svn</c>). The password goes in on standard input (<c>--password-from-stdin</c>), never on
-/// the command line; a private, empty config dir and <c>--no-auth-cache</c> keep it out of ~/.subversion too.
+/// (export never creates <c>.svn</c>); its files are then made read-only. With a base release, a delta instead:
+/// <c>svn diff --summarize</c> between the two revisions names the changed paths, every other file of the base is
+/// hard-linked (<see cref="SvnDelta"/>), and only the changed paths are exported. The password goes in on standard
+/// input (<c>--password-from-stdin</c>), never on the command line; a private, empty config dir and
+/// <c>--no-auth-cache</c> keep it out of ~/.subversion too.
 /// </summary>
 public sealed partial class SvnCheckout(AppConfig app, IProcessRunner processes, string scratchDir, ILogger logger) : ISourceCheckout
 {
     public const string Program = "svn";
+
+    /// <summary>Above this many changed paths one export of the whole tree is cheaper than one per path.</summary>
+    public const int MaxDeltaPaths = 64;
 
     public async Task<ResolvedRevision> ResolveAsync(string? revision, CancellationToken cancellationToken)
     {
@@ -28,7 +36,28 @@ public sealed partial class SvnCheckout(AppConfig app, IProcessRunner processes,
         return new ResolvedRevision(requested, number, "r" + number);
     }
 
-    public async Task ExportAsync(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
+    public async Task<ReleaseBuild> ExportAsync(ResolvedRevision revision, string directory, ExportOptions options, CancellationToken cancellationToken)
+    {
+        string? declined = null;
+        if (options.Base is { } from)
+        {
+            try
+            {
+                return await ExportDeltaAsync(revision, directory, options.Shared, from, cancellationToken);
+            }
+            catch (DeltaDeclinedException ex)
+            {
+                declined = ex.Message;
+                LogDeltaDeclined(logger, app.Name, from.Id, ex.Message);
+                ReleaseLayout.DeleteContents(directory);
+            }
+        }
+
+        await ExportTreeAsync(revision, directory, cancellationToken);
+        return ReleaseBuild.Full(ReleaseFiles.MakeReadOnly(directory), declined);
+    }
+
+    private async Task ExportTreeAsync(ResolvedRevision revision, string directory, CancellationToken cancellationToken)
     {
         // svn export wants to create the target itself (or --force into an existing one): export into a child, then
         // move its entries up, all inside the release dir.
@@ -50,6 +79,46 @@ public sealed partial class SvnCheckout(AppConfig app, IProcessRunner processes,
 
         Directory.Delete(target);
         LogExported(logger, app.Name, revision.Id, clock.ElapsedMilliseconds);
+    }
+
+    /// <summary>The delta: the changed paths from <c>svn diff --summarize</c>, the base's other files linked, the changed
+    /// ones exported one by one (a few at a time) and made read-only and durable.</summary>
+    private async Task<ReleaseBuild> ExportDeltaAsync(
+        ResolvedRevision revision, string directory, IReadOnlyList<string> shared, ReleaseBase from, CancellationToken cancellationToken)
+    {
+        ProcessResult summary;
+        try
+        {
+            summary = await RunAsync(["diff", "--summarize", "--xml", "-r", $"{from.Revision}:{revision.Id}", app.Repository.Url], revision.Requested, cancellationToken);
+        }
+        catch (Exception ex) when (ex is ProcessFailedException or RevisionNotFoundException)
+        {
+            throw new DeltaDeclinedException($"svn diff --summarize r{from.Revision}:r{revision.Id} failed: {FirstLine(ex.Message)}");
+        }
+
+        SvnDelta.Changes changes;
+        try
+        {
+            changes = SvnDelta.ParseSummary(summary.StandardOutput, app.Repository.Url, MaxDeltaPaths);
+        }
+        catch (XmlException ex)
+        {
+            throw new DeltaDeclinedException($"svn diff --summarize printed unreadable XML: {ex.Message}");
+        }
+
+        var delta = SvnDelta.Link(from.Directory, directory, changes, shared, cancellationToken);
+        var written = new System.Collections.Concurrent.ConcurrentBag<string>();
+        await Parallel.ForEachAsync(changes.Export, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = cancellationToken }, async (path, ct) =>
+        {
+            var target = Path.Combine(directory, path);
+            delta.EnsureParents(path);
+            await RunAsync(["export", "-r", revision.Id, SvnDelta.UrlOf(app.Repository.Url, path) + "@" + revision.Id, target], revision.Requested, ct);
+            foreach (var file in delta.Collect(target))
+            {
+                written.Add(file);
+            }
+        });
+        return new ReleaseBuild(ReleaseBuildMode.Delta, written.Count, delta.Linked, null, [.. written], delta.Directories);
     }
 
     private async Task<ProcessResult> RunAsync(IReadOnlyList<string> command, string revision, CancellationToken cancellationToken)
@@ -97,4 +166,7 @@ public sealed partial class SvnCheckout(AppConfig app, IProcessRunner processes,
 
     [LoggerMessage(EventId = 3111, Level = LogLevel.Information, Message = "App {App}: svn export of r{Revision} took {ElapsedMs} ms")]
     private static partial void LogExported(ILogger logger, string app, string revision, long elapsedMs);
+
+    [LoggerMessage(EventId = 3112, Level = LogLevel.Information, Message = "App {App}: no delta from release {Base}: {Reason}; exporting the whole tree")]
+    private static partial void LogDeltaDeclined(ILogger logger, string app, string @base, string reason);
 }

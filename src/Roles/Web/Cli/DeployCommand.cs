@@ -1,6 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using NodeAgent.Aws;
@@ -259,8 +261,27 @@ public static class DeployCommand
 
     private static string RolloutJson(string cluster, PublishResult result, RolloutProgressView.WaitOutcome outcome)
     {
+        // Built as a JsonObject: the agent is NativeAOT, and this shape is only ever written.
         var p = outcome.Progress;
-        return JsonSerializer.Serialize(new Dictionary<string, object?>
+        var batches = new JsonArray();
+        foreach (var b in p?.Batches ?? [])
+        {
+            var gates = new JsonArray();
+            foreach (var g in b.Gates)
+            {
+                gates.Add((JsonNode)new JsonObject { ["name"] = g.Name, ["measured"] = g.Measured, ["threshold"] = g.Threshold, ["ok"] = g.Ok });
+            }
+
+            var nodes = new JsonArray();
+            foreach (var n in b.Nodes)
+            {
+                nodes.Add((JsonNode?)JsonValue.Create(n));
+            }
+
+            batches.Add((JsonNode)new JsonObject { ["index"] = b.Index, ["nodes"] = nodes, ["state"] = b.State, ["gates"] = gates });
+        }
+
+        return new JsonObject
         {
             ["cluster"] = cluster,
             ["app"] = result.Desired.App,
@@ -268,16 +289,10 @@ public static class DeployCommand
             ["revision"] = result.Desired.Revision,
             ["succeeded"] = outcome.Succeeded,
             ["state"] = p?.State,
-            ["halt"] = p?.Halt is { } h ? new Dictionary<string, object?> { ["batch"] = h.Batch, ["gate"] = h.Gate, ["reason"] = h.Reason } : null,
-            ["batches"] = p?.Batches.Select(b => new Dictionary<string, object?>
-            {
-                ["index"] = b.Index,
-                ["nodes"] = b.Nodes,
-                ["state"] = b.State,
-                ["gates"] = b.Gates.Select(g => new Dictionary<string, object?> { ["name"] = g.Name, ["measured"] = g.Measured, ["threshold"] = g.Threshold, ["ok"] = g.Ok }).ToList(),
-            }).ToList(),
+            ["halt"] = p?.Halt is { } h ? new JsonObject { ["batch"] = h.Batch, ["gate"] = h.Gate, ["reason"] = h.Reason } : null,
+            ["batches"] = p is null ? null : batches,
             ["summary"] = outcome.Summary,
-        });
+        }.ToJsonString();
     }
 
     private static string PublishJson(string cluster, PublishResult result, IReadOnlyList<DeploymentStatus>? statuses, bool? succeeded)
@@ -306,6 +321,17 @@ public static class DeployCommand
             }).ToList();
         }
 
-        return JsonSerializer.Serialize(doc);
+        return JsonSerializer.Serialize(doc, DeployCommandJson.Default.DictionaryStringObject);
     }
 }
+
+/// <summary>Source-generated JSON of <c>deploy --json</c>'s line: the value types it holds are listed (the installed
+/// agent is NativeAOT).</summary>
+[JsonSerializable(typeof(Dictionary<string, object?>))]
+[JsonSerializable(typeof(List<Dictionary<string, object?>>))]
+[JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(string[]))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(long))]
+[JsonSerializable(typeof(bool))]
+internal sealed partial class DeployCommandJson : JsonSerializerContext;

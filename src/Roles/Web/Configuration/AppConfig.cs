@@ -28,6 +28,16 @@ public sealed record AppConfig
     /// (default: all at once). docs/deploys.md#rollouts.</summary>
     public Rollout.RolloutSettings Rollout { get; init; } = new();
 
+    /// <summary><c>delta</c> (default): build a release from the current one when that is safe; <c>full</c>: always
+    /// write every file.</summary>
+    public ReleaseMode ReleaseMode { get; init; } = ReleaseMode.Delta;
+
+    private static readonly Dictionary<string, ReleaseMode> ReleaseModes = new()
+    {
+        ["delta"] = ReleaseMode.Delta,
+        ["full"] = ReleaseMode.Full,
+    };
+
     public static AppConfig? Read(ConfigReader r)
     {
         var name = r.String("name", required: true, pattern: Names.App(), patternHint: Names.AppHint);
@@ -43,7 +53,9 @@ public sealed record AppConfig
             hooks.Finish();
         }
 
-        var timeout = r.Duration("deploy_timeout", new AppConfig { Name = string.Empty, Repository = null! }.DeployTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
+        var defaults = new AppConfig { Name = string.Empty, Repository = null! };
+        var timeout = r.Duration("deploy_timeout", defaults.DeployTimeout, TimeSpan.FromSeconds(5), TimeSpan.FromHours(12));
+        var releaseMode = r.Choice("release_mode", defaults.ReleaseMode, ReleaseModes);
         var rollout = r.Section("rollout", Web.Rollout.RolloutSettings.Read) ?? new Web.Rollout.RolloutSettings();
         if (name is null || repository is null)
         {
@@ -60,6 +72,7 @@ public sealed record AppConfig
             ValidateHook = validate,
             DeployTimeout = timeout,
             Rollout = rollout,
+            ReleaseMode = releaseMode,
         };
     }
 }

@@ -42,7 +42,7 @@ public sealed class DeployLock : IDisposable
                 var handle = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
                 var now = time.GetUtcNow();
                 var owner = new LockOwner(purpose, Environment.ProcessId, Environment.MachineName, now, now + expiresAfter);
-                AtomicFile.WriteAllBytes(ownerPath, JsonSerializer.SerializeToUtf8Bytes(owner, DeployJson.Options));
+                AtomicFile.WriteAllBytes(ownerPath, JsonSerializer.SerializeToUtf8Bytes(owner, DeployJson.TypeInfo<LockOwner>()));
                 return new DeployLock(handle, ownerPath, owner);
             }
             catch (IOException) when (File.Exists(path))
@@ -61,7 +61,7 @@ public sealed class DeployLock : IDisposable
     {
         try
         {
-            return JsonSerializer.Deserialize<LockOwner>(File.ReadAllBytes(ownerPath), DeployJson.Options);
+            return JsonSerializer.Deserialize(File.ReadAllBytes(ownerPath), DeployJson.TypeInfo<LockOwner>());
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {

@@ -23,7 +23,7 @@ public sealed record DeployMessage(string App, string? Revision, long Sequence)
             body["revision"] = Revision;
         }
 
-        return JsonSerializer.Serialize(body);
+        return JsonSerializer.Serialize(body, DeployJson.TypeInfo<Dictionary<string, object>>());
     }
 
     /// <summary>Parses a body; never throws for bad input.</summary>

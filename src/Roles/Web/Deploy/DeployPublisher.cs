@@ -200,7 +200,7 @@ public sealed partial class DeployPublisher(
 
             await store.PutAsync(
                 DeployKeys.SequenceHint(cluster),
-                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, long> { ["sequence"] = candidate }),
+                JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, long> { ["sequence"] = candidate }, DeployJson.TypeInfo<Dictionary<string, long>>()),
                 new PutOptions { ContentType = "application/json" },
                 cancellationToken);
             return record;

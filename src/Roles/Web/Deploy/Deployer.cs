@@ -9,9 +9,10 @@ namespace NodeAgent.Roles.Web.Deploy;
 
 /// <summary>
 /// Deploys one desired release of one app on this node: resolve the revision, check free space, check out beside the
-/// live release (under a partial marker), link shared paths, run <c>build</c>, mark complete, switch <c>current</c>
-/// atomically, run <c>after_swap</c> and <c>validate</c> — switching straight back if either fails. Progress goes to
-/// the status record. The caller holds the app's deploy lock and records the outcome.
+/// live release (under a partial marker; a delta from the current release when that is sound), link shared paths, run
+/// <c>build</c>, record the release's source, mark complete, switch <c>current</c> atomically, run <c>after_swap</c>
+/// and <c>validate</c> — switching straight back if either fails. Progress goes to the status record. The caller
+/// holds the app's deploy lock and records the outcome.
 /// </summary>
 public sealed partial class Deployer(
     WebSection web,
@@ -45,9 +46,8 @@ public sealed partial class Deployer(
             StartedAt = time.GetUtcNow(),
             UpdatedAt = time.GetUtcNow(),
         };
-        await statuses.WriteAsync(status, cancellationToken);
-        timeline.Mark("status");
-
+        // The first status record goes out while the revision resolves (a fetch): it is awaited before any later one.
+        var firstStatus = statuses.WriteAsync(status, cancellationToken);
         var checkout = checkouts.For(app, config.Node.StateDir);
         ResolvedRevision resolved;
         try
@@ -57,8 +57,14 @@ public sealed partial class Deployer(
         }
         catch (RevisionNotFoundException ex)
         {
+            await firstStatus;
             await statuses.WriteAsync(status with { State = DeployStates.Rejected, Detail = ex.Message, UpdatedAt = time.GetUtcNow() }, cancellationToken);
             return new DeployOutcome(DeployOutcomeKind.Rejected, desired.Sequence, Reason: ex.Message);
+        }
+        finally
+        {
+            await firstStatus;
+            timeline.Mark("status");
         }
 
         status = status with { Commit = resolved.Id };
@@ -85,8 +91,11 @@ public sealed partial class Deployer(
         var environment = Environment(app.Name, layout, id, resolved, desired.Sequence, current);
         try
         {
-            await checkout.ExportAsync(resolved, dir, cancellationToken);
-            SharedLinks.Apply(layout, dir, app.Shared);
+            var (releaseBase, noBase) = ReleaseBases.Choose(layout, app);
+            var export = await checkout.ExportAsync(resolved, dir, new ExportOptions(app.Shared, releaseBase), cancellationToken);
+            var linkedDirectories = SharedLinks.Apply(layout, dir, app.Shared);
+            LogBuilt(logger, app.Name, id.Value, export.Mode == ReleaseBuildMode.Delta ? "as a delta of " + releaseBase!.Id : "in full",
+                export.Written, export.Linked, export.FallbackReason ?? noBase ?? "-");
             timeline.Mark("checkout");
             if (app.BuildHook is { } build)
             {
@@ -101,10 +110,19 @@ public sealed partial class Deployer(
                 }
 
                 status = status with { Output = built.Output };
+                ReleaseFiles.MakeReadOnly(dir);
                 timeline.Mark("build");
             }
 
-            layout.Complete(id);
+            new ReleaseSource
+            {
+                Repository = ReleaseSource.RepositoryId(app.Repository),
+                Revision = resolved.Id,
+                Mode = export.Mode == ReleaseBuildMode.Delta ? "delta" : "full",
+                Filtered = export.Filtered,
+                Built = app.BuildHook is not null,
+            }.Write(layout, id.Value);
+            layout.Complete(id, export, cancellationToken, linkedDirectories);
             timeline.Mark("sync");
         }
         catch
@@ -242,4 +260,7 @@ public sealed partial class Deployer(
 
     [LoggerMessage(EventId = 3013, Level = LogLevel.Warning, Message = "App {App}: could not remove release {Release}; cleanup retries at the next start")]
     private static partial void LogDeleteFailed(ILogger logger, string app, string release, Exception exception);
+
+    [LoggerMessage(EventId = 3014, Level = LogLevel.Information, Message = "App {App}: release {Release} built {How}: {Written} files written, {Linked} linked (full because: {WhyFull})")]
+    private static partial void LogBuilt(ILogger logger, string app, string release, string how, int written, int linked, string whyFull);
 }

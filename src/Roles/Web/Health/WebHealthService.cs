@@ -40,8 +40,18 @@ public sealed partial class WebHealthService(
 
     public override string LoopName => "web health";
 
-    /// <summary>A check every <c>interval</c>, counted from the start of the previous one; no splay (rise/fall count checks).</summary>
-    protected override TimeSpan Interval => _check?.Interval ?? TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How often a node that has not been judged yet since it started checks: at most every 250 ms, like HAProxy's
+    /// <c>fastinter</c> during a transition. It still needs <c>rise</c> passing checks in a row (or <c>fall</c> failures)
+    /// — only the wait between them is shorter, so a healthy node is ready ~250 ms after its server answers instead of
+    /// <c>(rise - 1) × interval</c> later. Once healthy or unhealthy, checks come every <c>interval</c>.
+    /// </summary>
+    public static readonly TimeSpan StartingInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A check every <c>interval</c> (<see cref="StartingInterval"/> at most while starting), counted from the
+    /// start of the previous one; no splay (rise/fall count checks).</summary>
+    protected override TimeSpan Interval => _check is null ? TimeSpan.FromSeconds(5)
+        : _state.State == NodeHealth.Starting && _check.Interval > StartingInterval ? StartingInterval : _check.Interval;
 
     protected override TimeSpan InitialDelay => TimeSpan.Zero;
 

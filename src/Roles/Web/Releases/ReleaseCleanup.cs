@@ -1,3 +1,5 @@
+using NodeAgent.FileSystem;
+
 namespace NodeAgent.Roles.Web.Releases;
 
 /// <summary>
@@ -49,6 +51,19 @@ public static class ReleaseCleanup
         {
             ReleaseLayout.DeleteTree(dir);
             removed.Add(dir);
+        }
+
+        // Source records whose release is gone (a crash between the two removals), and their interrupted temp files.
+        foreach (var file in Directory.EnumerateFiles(layout.ReleasesDir))
+        {
+            var name = Path.GetFileName(file);
+            var orphan = name.EndsWith(ReleaseSource.Suffix, StringComparison.Ordinal)
+                         && !Directory.Exists(layout.ReleaseDir(name[..^ReleaseSource.Suffix.Length]));
+            if (orphan || (AtomicFile.IsTempName(name) && name.Contains(ReleaseSource.Suffix + ".tmp-", StringComparison.Ordinal)))
+            {
+                File.Delete(file);
+                removed.Add(file);
+            }
         }
 
         return removed;

@@ -7,8 +7,11 @@ namespace NodeAgent.Roles.Web.Releases;
 /// </summary>
 public static class SharedLinks
 {
-    public static void Apply(ReleaseLayout layout, string releaseDir, IReadOnlyList<string> shared)
+    /// <summary>Links every shared path in; returns the release's directories that got a link (or were created on the
+    /// way to one), whose entries must be made durable.</summary>
+    public static IReadOnlyList<string> Apply(ReleaseLayout layout, string releaseDir, IReadOnlyList<string> shared)
     {
+        var touched = new List<string>();
         foreach (var path in shared)
         {
             var source = Path.Combine(layout.SharedDir, path);
@@ -32,7 +35,11 @@ public static class SharedLinks
                     throw new InvalidOperationException($"shared path '{path}': '{Path.GetRelativePath(releaseDir, parent)}' is a file in the release");
                 }
 
-                Directory.CreateDirectory(parent);
+                if (!Directory.Exists(parent))
+                {
+                    Directory.CreateDirectory(parent);
+                    touched.Add(Path.GetDirectoryName(parent)!);
+                }
             }
 
             var existing = new FileInfo(target);
@@ -46,6 +53,9 @@ public static class SharedLinks
             }
 
             File.CreateSymbolicLink(target, source);
+            touched.Add(Path.GetDirectoryName(target)!);
         }
+
+        return touched;
     }
 }

@@ -11,7 +11,7 @@ public sealed record RolloutMessage(string App, long Sequence)
 {
     public const string Type = "rollout";
 
-    public string ToJson() => JsonSerializer.Serialize(new Dictionary<string, object> { ["app"] = App, ["sequence"] = Sequence });
+    public string ToJson() => new System.Text.Json.Nodes.JsonObject { ["app"] = App, ["sequence"] = Sequence }.ToJsonString();
 
     public static (RolloutMessage? Message, string? Error) Parse(string body)
     {

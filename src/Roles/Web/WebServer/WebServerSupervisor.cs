@@ -63,7 +63,7 @@ public sealed partial class WebServerSupervisor(
                 return;
             }
 
-            await Task.WhenAny(settle, firstExit.Task, Task.Delay(TimeSpan.FromMilliseconds(100), time, cancellationToken));
+            await Task.WhenAny(settle, firstExit.Task, Task.Delay(TimeSpan.FromMilliseconds(20), time, cancellationToken));
         }
 
         if (firstExit.Task.IsCompleted)

@@ -456,7 +456,7 @@ public sealed partial class PostgresReplicationEngine : IReplicationEngine
         {
             ["backup_id"] = backupId,
             ["started_at"] = _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture),
-        }));
+        }, NodeAgent.Roles.Db.Replication.Switchover.SwitchoverJson.Default.DictionaryStringString));
     }
 
     private void Own(string path)

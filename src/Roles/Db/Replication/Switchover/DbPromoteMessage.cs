@@ -14,13 +14,6 @@ public sealed partial record DbPromoteMessage
 {
     public const string Type = "db-promote";
 
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     public required string Cluster { get; init; }
 
     /// <summary>The replica that is to take over.</summary>
@@ -34,7 +27,7 @@ public sealed partial record DbPromoteMessage
     /// <summary>Who asked (a node id, or <c>cli</c>), for the records and logs.</summary>
     public required string RequestedBy { get; init; }
 
-    public string Serialize() => JsonSerializer.Serialize(this, Json);
+    public string Serialize() => JsonSerializer.Serialize(this, SwitchoverJson.Default.DbPromoteMessage);
 
     public static (DbPromoteMessage? Message, string? Error) Parse(string body)
     {
@@ -46,7 +39,7 @@ public sealed partial record DbPromoteMessage
         DbPromoteMessage? message;
         try
         {
-            message = JsonSerializer.Deserialize<DbPromoteMessage>(body, Json);
+            message = JsonSerializer.Deserialize(body, SwitchoverJson.Default.DbPromoteMessage);
         }
         catch (JsonException ex)
         {

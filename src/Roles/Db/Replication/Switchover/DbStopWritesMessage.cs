@@ -24,7 +24,7 @@ public sealed record DbStopWritesMessage
 
     public required string RequestId { get; init; }
 
-    public string Serialize() => JsonSerializer.Serialize(this, DbPromoteMessage.Json);
+    public string Serialize() => JsonSerializer.Serialize(this, SwitchoverJson.Default.DbStopWritesMessage);
 
     public static (DbStopWritesMessage? Message, string? Error) Parse(string body)
     {
@@ -36,7 +36,7 @@ public sealed record DbStopWritesMessage
         DbStopWritesMessage? message;
         try
         {
-            message = JsonSerializer.Deserialize<DbStopWritesMessage>(body, DbPromoteMessage.Json);
+            message = JsonSerializer.Deserialize(body, SwitchoverJson.Default.DbStopWritesMessage);
         }
         catch (JsonException ex)
         {

@@ -10,17 +10,10 @@ public sealed class SwitchoverStore(IObjectStore store)
 {
     private const int MaxBytes = 8192;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
-    };
-
     public static string Key(string cluster, string requestId, string side) => $"{cluster}/db/switchovers/{requestId}/{side}.json";
 
     public async Task PutAsync(string cluster, string side, SwitchoverRecord record, CancellationToken cancellationToken)
-        => await store.PutAsync(Key(cluster, record.RequestId, side), JsonSerializer.SerializeToUtf8Bytes(record, Json),
+        => await store.PutAsync(Key(cluster, record.RequestId, side), JsonSerializer.SerializeToUtf8Bytes(record, SwitchoverJson.Default.SwitchoverRecord),
             new PutOptions { ContentType = "application/json" }, cancellationToken);
 
     /// <summary>The record, or null when there is none; an unusable object is reported as an error.</summary>
@@ -41,7 +34,7 @@ public sealed class SwitchoverStore(IObjectStore store)
         SwitchoverRecord? record;
         try
         {
-            record = JsonSerializer.Deserialize<SwitchoverRecord>(stored.Content, Json);
+            record = JsonSerializer.Deserialize(stored.Content, SwitchoverJson.Default.SwitchoverRecord);
         }
         catch (JsonException ex)
         {

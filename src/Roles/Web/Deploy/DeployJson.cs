@@ -53,6 +53,8 @@ public static class DeployJson
 [JsonSerializable(typeof(DeploymentStatus))]
 [JsonSerializable(typeof(AppDeployState))]
 [JsonSerializable(typeof(LockOwner))]
+[JsonSerializable(typeof(Rollout.RolloutProgress))]
+[JsonSerializable(typeof(Rollout.RolloutControl))]
 [JsonSerializable(typeof(Dictionary<string, long>))]
 [JsonSerializable(typeof(Dictionary<string, object>))]
 [JsonSerializable(typeof(string))]

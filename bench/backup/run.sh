@@ -10,7 +10,7 @@
 # Then, per round, an encrypted round of each tool, each with its own repository/prefix and its own archive_command:
 # nodeagent with a local key (db.backup.encryption, AES-256-GCM chunked, a data key per object) against pgBackRest with
 # repo1-cipher-type=aes-256-cbc; a full base backup and its restore, timed.
-# nodeagent runs as installed in production: a ReadyToRun self-contained publish, with the agent running, and
+# nodeagent runs as installed in production: install/publish.sh's NativeAOT build, with the agent running, and
 # archive_command is the NativeAOT client nodeagent-wal-push, which hands segments to the agent over its local socket. pgBackRest runs with its defaults (process-max=1, archive-async=n).
 # Prints medians and ratios; the last line is the JSON the issue names:
 #   {"bench":"backup","backup_ratio":..,"restore_ratio":..,"wal_per_s":..,"wal_per_s_pgbackrest":..,"bytes_ratio":..,
@@ -45,11 +45,8 @@ cleanup() {
 trap cleanup EXIT
 trap "exit 143" TERM INT
 
-log "publishing nodeagent (ReadyToRun, self-contained, as install/install.sh does)"
-dotnet publish "$root/src/Executable/Executable.csproj" -c Release -r linux-x64 --self-contained true \
-  -p:PublishReadyToRun=true -o "$work/agent" -nologo -v:q >/dev/null
-log "publishing nodeagent-wal-push (NativeAOT, the archive_command client, as install/install.sh does)"
-dotnet publish "$root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$work/agent" -nologo -v:q >/dev/null
+log "publishing nodeagent as install/install.sh does (install/publish.sh: NativeAOT agent and the NativeAOT archive_command client)"
+"$root/install/publish.sh" "$work/agent" >/dev/null
 agent="$work/agent/nodeagent"
 chmod -R a+rX "$work/agent"
 

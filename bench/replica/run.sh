@@ -10,7 +10,7 @@
 #   - failover: kill -9 of the primary's agent and PostgreSQL under pgbench and a client recording acknowledged ids,
 #     interval 2 s, fall 2: time until db.<zone> answers the replica and it takes a write (the larger of the asynchronous
 #     and the synchronous run), and acknowledged transactions lost in each mode.
-# nodeagent runs as installed (ReadyToRun self-contained publish, NativeAOT wal-push/wal-fetch client next to it).
+# nodeagent runs as installed (install/publish.sh: the NativeAOT agent, the NativeAOT wal-push/wal-fetch client next to it).
 # Last line: {"bench":"replica","bootstrap_ratio":R,"delta_bytes_ratio":D,"failover_ms":F,"interval_ms":I,"lost_sync":0,"lost_async":N}
 # Usage: bench/replica/run.sh [WORK_DIR]   (env: SCALE=70 ROUNDS=3 HOT_TRANSACTIONS=20000)
 set -euo pipefail
@@ -19,10 +19,8 @@ export AWS_EC2_METADATA_DISABLED=true DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOG
 work="${1:-${BENCH_WORK:-/tmp/nodeagent-bench}/replica}"
 rm -rf "$work" && mkdir -p "$work" && chmod 755 "$work"
 "$root/tools/deps.sh" >&2
-echo "[$(date +%H:%M:%S)] publishing nodeagent (ReadyToRun) and nodeagent-wal-push (NativeAOT)" >&2
-dotnet publish "$root/src/Executable/Executable.csproj" -c Release -r linux-x64 --self-contained true \
-  -p:PublishReadyToRun=true -o "$work/agent" -nologo -v:q >&2
-dotnet publish "$root/src/WalPushClient/WalPushClient.csproj" -c Release -r linux-x64 -o "$work/agent" -nologo -v:q >&2
+echo "[$(date +%H:%M:%S)] publishing nodeagent as install/install.sh does (install/publish.sh: NativeAOT agent and wal-push client)" >&2
+"$root/install/publish.sh" "$work/agent" >&2
 chmod -R a+rX "$work/agent"
 dotnet build "$root/bench/ReplicaBench/ReplicaBench.csproj" -c Release -nologo -clp:NoSummary -v:q -warnaserror >&2
 NODEAGENT_BENCH_AGENT="$work/agent/nodeagent" dotnet "$root/bench/ReplicaBench/bin/Release/net10.0/ReplicaBench.dll" "$work/run"

@@ -90,6 +90,15 @@ public sealed class PostgresReplicationClient(string localConnectionString)
             }
         }
 
+        // The end-of-recovery checkpoint of a promotion runs in the background; until it is done the control file still
+        // names the old timeline, and pg_rewind on the old primary, reading it, answers "no rewind required" although
+        // that node's WAL went past the fork (it then cannot start as a replica). Checkpoint now, so a rejoin at once
+        // after the promotion rewinds.
+        await using (var checkpoint = new NpgsqlCommand("CHECKPOINT", connection) { CommandTimeout = waitSeconds + 30 })
+        {
+            await checkpoint.ExecuteNonQueryAsync(cancellationToken);
+        }
+
         await using var tli = new NpgsqlCommand("SELECT ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::bigint", connection);
         return (long)(await tli.ExecuteScalarAsync(cancellationToken))!;
     }

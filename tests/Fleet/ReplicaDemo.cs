@@ -37,7 +37,7 @@ internal static class ReplicaDemo
 
             await primary.InitAsync();
             primary.Start();
-            var role = await WaitRoleAsync(primary, "primary");
+            var role = await primary.WaitRoleAsync("primary", Patience);
             await primary.ExecAsync("CREATE TABLE orders (id int PRIMARY KEY, placed timestamptz DEFAULT now()); INSERT INTO orders (id) SELECT generate_series(1, 1000)");
             var backup = await AgentProcess.RunAsync(["backup", "push", "--user-data", primary.UserData], Patience);
             if (backup.ExitCode != 0)
@@ -48,7 +48,7 @@ internal static class ReplicaDemo
             Done("primary", $"db-1: {role}; {group.Name} → {(await group.ReadNameAsync()).Address}; base backup in S3");
 
             replica.Start();
-            role = await WaitRoleAsync(replica, "replica (streaming)");
+            role = await replica.WaitRoleAsync("replica (streaming)", Patience);
             await primary.ExecAsync("INSERT INTO orders (id) SELECT generate_series(1001, 1500)");
             var end = await primary.ScalarAsync<string>("SELECT pg_current_wal_flush_lsn()::text");
             await replica.WaitForAsync(async () => await replica.ScalarAsync<bool>($"SELECT pg_last_wal_replay_lsn() >= '{end}'::pg_lsn") ? "yes" : null, Patience, "db-2 replaying");
@@ -67,7 +67,7 @@ internal static class ReplicaDemo
             Done("kill -9 of the primary", $"{group.Name} answered db-2 after {named.TotalMilliseconds:0} ms (epoch {lease?.Epoch}); db-2 took a write after {kill.Elapsed.TotalMilliseconds:0} ms");
 
             primary.Start();
-            role = await WaitRoleAsync(primary, "replica (streaming)");
+            role = await primary.WaitRoleAsync("replica (streaming)", Patience);
             var tip = await replica.ScalarAsync<string>("SELECT pg_current_wal_flush_lsn()::text");
             await primary.WaitForAsync(async () => await primary.ScalarAsync<bool>($"SELECT pg_last_wal_replay_lsn() >= '{tip}'::pg_lsn") ? "yes" : null, Patience, "db-1 replaying");
             Done("old primary back", $"db-1: {role}; {await primary.ScalarAsync<long>("SELECT count(*) FROM orders")} orders, same as db-2's {await replica.ScalarAsync<long>("SELECT count(*) FROM orders")}");
@@ -87,8 +87,4 @@ internal static class ReplicaDemo
         AnsiConsole.Write(table);
         return 0;
     }
-
-    private static Task<string> WaitRoleAsync(ReplicationNode node, string role)
-        => node.WaitForAsync(async () => (await node.CheckAsync("db-replication")) is { Ready: true, Detail: var d } && d.StartsWith(role, StringComparison.Ordinal) ? d : null,
-            Patience, $"{node.NodeId} {role}");
 }

@@ -193,6 +193,11 @@ public sealed class ReplicationNode : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until the agent's <c>db-replication</c> check is ready with a detail starting with <paramref name="role"/> (e.g. <c>primary</c>, <c>replica (streaming)</c>); returns the detail.</summary>
+    public Task<string> WaitRoleAsync(string role, TimeSpan timeout)
+        => WaitForAsync(async () => (await CheckAsync("db-replication")) is { Ready: true, Detail: var d } && d.StartsWith(role, StringComparison.Ordinal) ? d : null,
+            timeout, $"{NodeId} {role}");
+
     /// <summary>Polls <paramref name="probe"/> until it returns a value; fails with the group's diagnostics on timeout or when the agent exits.</summary>
     public async Task<T> WaitForAsync<T>(Func<Task<T?>> probe, TimeSpan timeout, string what)
     {

@@ -28,11 +28,11 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var replica = group.AddNode("db-2", "replica");
         await primary.InitAsync();
         primary.Start();
-        await WaitRoleAsync(primary, "primary");
+        await primary.WaitRoleAsync("primary", Patience);
         await AckedWriter.CreateTableAsync(primary);
         Assert.Equal(0, (await AgentProcess.RunAsync(["backup", "push", "--user-data", primary.UserData], Patience)).ExitCode);
         replica.Start();
-        await WaitRoleAsync(replica, "replica (streaming)");
+        await replica.WaitRoleAsync("replica (streaming)", Patience);
         await primary.WaitForAsync(async () => await primary.ScalarAsync<string>("SELECT current_setting('synchronous_standby_names')") == "ANY 1 (\"db-2\")" ? "yes" : null, Patience, "db-2 as synchronous standby");
         await primary.WaitForAsync(async () => await primary.ScalarAsync<object>("SELECT sync_state FROM pg_stat_replication WHERE application_name = 'db-2'") as string == "quorum" ? "yes" : null, Patience, "db-2 in the quorum");
 
@@ -93,7 +93,7 @@ public sealed class FailoverTests(ITestOutputHelper output)
             }
         });
         primary.Start();
-        await WaitRoleAsync(primary, "replica (streaming)");
+        await primary.WaitRoleAsync("replica (streaming)", Patience);
         await replica.WaitForAsync(async () => await replica.ScalarAsync<object>("SELECT state FROM pg_stat_replication WHERE application_name = 'db-1'") as string == "streaming" ? "yes" : null, Patience, "db-1 streaming from db-2");
         await probing.CancelAsync();
         await prober;
@@ -148,10 +148,6 @@ public sealed class FailoverTests(ITestOutputHelper output)
         var list = await AgentProcess.RunAsync(["backup", "list", "--user-data", replica.UserData], Patience);
         Assert.Matches(@"timeline 2: branched from 1 at [0-9A-F]+/[0-9A-F]+, promoted \S+ \S+ UTC by db-2 \(epoch 2: failover\)", list.Stdout);
     }
-
-    private static async Task WaitRoleAsync(ReplicationNode node, string role)
-        => await node.WaitForAsync(async () => (await node.CheckAsync("db-replication")) is { Ready: true, Detail: var d } && d.StartsWith(role, StringComparison.Ordinal) ? d : null,
-            Patience, $"{node.NodeId} {role}");
 
     private static async Task<long> IdsAsync(ReplicationNode node, IReadOnlyList<long> ids)
     {

@@ -28,11 +28,11 @@ public sealed class SwitchoverTests(ITestOutputHelper output)
         var nodes = new[] { one, two };
         await one.InitAsync();
         one.Start();
-        await WaitRoleAsync(one, "primary");
+        await one.WaitRoleAsync("primary", Patience);
         await AckedWriter.CreateTableAsync(one);
         Assert.Equal(0, (await AgentProcess.RunAsync(["backup", "push", "--user-data", one.UserData], Patience)).ExitCode);
         two.Start();
-        await WaitRoleAsync(two, "replica (streaming)");
+        await two.WaitRoleAsync("replica (streaming)", Patience);
         var secretSeen = ProcessArgumentsWith(group.Options.Password);
 
         var notReplica = await AgentProcess.RunAsync(["db", "promote", "--user-data", two.UserData, "--node", "db-1"], Patience);
@@ -56,7 +56,7 @@ public sealed class SwitchoverTests(ITestOutputHelper output)
         Assert.Contains("db-2 is the primary", promote.Stdout);
         var (address, lease) = await group.ReadNameAsync();
         Assert.Equal((two.Address, "db-2", 2L), (address!, lease!.Owner, lease.Epoch));
-        await WaitRoleAsync(one, "replica (streaming)");
+        await one.WaitRoleAsync("replica (streaming)", Patience);
         var afterSwitch = writer.Acked.Count;
         await writer.WaitAckedAsync(afterSwitch + 50, Patience);
         var ackedBySwitch = writer.Acked;
@@ -113,10 +113,6 @@ public sealed class SwitchoverTests(ITestOutputHelper output)
                 return false;
             }
         });
-
-    private static async Task WaitRoleAsync(ReplicationNode node, string role)
-        => await node.WaitForAsync(async () => (await node.CheckAsync("db-replication")) is { Ready: true, Detail: var d } && d.StartsWith(role, StringComparison.Ordinal) ? d : null,
-            Patience, $"{node.NodeId} {role}");
 
     private static async Task<long> CountAsync(ReplicationNode node, IReadOnlyList<long> ids)
     {

@@ -19,7 +19,7 @@ namespace NodeAgent.Lifecycle;
 /// </summary>
 public abstract partial class AgentLoop : BackgroundService
 {
-    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly LoopWakeSignal _wake = new();
     private readonly ILogger _logger;
 
     protected AgentLoop(TimeProvider time, ILogger logger)
@@ -64,22 +64,7 @@ public abstract partial class AgentLoop : BackgroundService
     public abstract Task RunOnceAsync(CancellationToken cancellationToken);
 
     /// <summary>Starts the next round now instead of at the end of the current wait. Safe from any thread.</summary>
-    public void Wake()
-    {
-        if (_wake.CurrentCount > 0)
-        {
-            return;
-        }
-
-        try
-        {
-            _wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // A wake-up is already pending.
-        }
-    }
+    public void Wake() => _wake.Set();
 
     /// <summary>A round threw. The default logs it (with the exception) on the first failure and every 10th after.</summary>
     protected virtual void OnRoundFailed(Exception exception, TimeSpan retryIn)
@@ -101,7 +86,13 @@ public abstract partial class AgentLoop : BackgroundService
         {
             try
             {
-                if (await WaitAsync(delay, stoppingToken) && WakeDebounce > TimeSpan.Zero)
+                var woken = await _wake.WaitAsync(delay, Time, stoppingToken);
+                if (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+
+                if (woken && WakeDebounce > TimeSpan.Zero)
                 {
                     await Task.Delay(WakeDebounce, Time, stoppingToken);
                 }
@@ -130,37 +121,6 @@ public abstract partial class AgentLoop : BackgroundService
                 ConsecutiveFailures++;
                 delay = backoff.NextDelay();
                 OnRoundFailed(ex, delay);
-            }
-        }
-    }
-
-    public override void Dispose()
-    {
-        _wake.Dispose();
-        base.Dispose();
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Waits for the delay or a wake-up; true when woken.</summary>
-    private async Task<bool> WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
-    {
-        if (delay <= TimeSpan.Zero)
-        {
-            return _wake.Wait(0, CancellationToken.None);
-        }
-
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var timer = Time.CreateTimer(static s => ((CancellationTokenSource)s!).Cancel(), timeout, delay, Timeout.InfiniteTimeSpan);
-        await using (timer.ConfigureAwait(false))
-        {
-            try
-            {
-                await _wake.WaitAsync(timeout.Token).ConfigureAwait(false);
-                return true;
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return false;
             }
         }
     }

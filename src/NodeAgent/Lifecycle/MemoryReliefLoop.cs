@@ -7,8 +7,11 @@ namespace NodeAgent.Lifecycle;
 /// Gives memory back after a burst of work. The garbage collector collects when an allocation budget runs out, and an
 /// idle agent allocates little: after boot, a deploy or a backup the heap would stay at its high-water mark for hours
 /// ("heap settling", docs/footprint.md). Every <see cref="CheckInterval"/> this loop compares the process's allocation
-/// counter with the last round: when more than <see cref="BurstBytes"/> were allocated since the last relief and the
-/// agent is quiet again (less than <see cref="QuietBytes"/> in the last interval), it runs one full, compacting,
+/// counter with the last round: when more than <see cref="BurstBytes"/> were allocated within the last
+/// <see cref="BurstRounds"/> rounds (a burst, not the steady trickle of an idle lb's ticks, which the ordinary gen0
+/// collections handle: relieving that every minute or two cost the idle lb a full collection and the page faults that
+/// refill the decommitted heap) and the agent is quiet again (less than <see cref="QuietBytes"/> in the last interval),
+/// it runs one full, compacting,
 /// aggressive collection (which also decommits the freed regions) and glibc's <c>malloc_trim</c> (native memory of
 /// libgit2, OpenSSL). An idle round reads two counters and costs microseconds; a relief costs a few milliseconds, once
 /// per burst.
@@ -19,8 +22,13 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
     public const long BurstBytes = 4L * 1024 * 1024;
     public const long QuietBytes = 1024L * 1024;
 
+    /// <summary>Rounds (one minute) over which a burst is counted.</summary>
+    public const int BurstRounds = 6;
+
+    private readonly long[] _recent = new long[BurstRounds];
+    private int _round;
     private long _atLastRound = GC.GetTotalAllocatedBytes();
-    private long _atLastRelief;
+    private bool _startup = true;
 
     public override string LoopName => "memory relief";
 
@@ -36,15 +44,17 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
         var now = GC.GetTotalAllocatedBytes();
         var sinceRound = now - _atLastRound;
         _atLastRound = now;
-        if (now - _atLastRelief > BurstBytes && sinceRound < QuietBytes)
+        _recent[_round++ % BurstRounds] = sinceRound;
+        var burst = _startup ? now : _recent.Sum();
+        if (burst > BurstBytes && sinceRound < QuietBytes)
         {
-            Relieve(now);
+            Relieve();
         }
 
         return Task.CompletedTask;
     }
 
-    private void Relieve(long allocated)
+    private void Relieve()
     {
         var before = GC.GetGCMemoryInfo().TotalCommittedBytes;
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
@@ -53,8 +63,9 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
             _ = MallocTrim(0);
         }
 
-        _atLastRelief = allocated;
         _atLastRound = GC.GetTotalAllocatedBytes();
+        Array.Clear(_recent);
+        _startup = false;
         Reliefs++;
         LogRelieved(logger, before / 1024 / 1024, GC.GetGCMemoryInfo().TotalCommittedBytes / 1024 / 1024);
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -87,55 +88,84 @@ public sealed class HaproxySocketRuntime(HaproxyPaths paths) : IHaproxyRuntime
         }
     }
 
-    private static async Task<string> SendAsync(string socketPath, string command, CancellationToken cancellationToken)
+    /// <summary>
+    /// One command, answered to EOF, on the calling thread with blocking socket calls. HAProxy answers a local socket in
+    /// microseconds, and the membership tick sends two commands every second: done asynchronously, every connect, send
+    /// and receive hopped between the socket-event thread and a pool worker, and those wake-ups were the largest share
+    /// of the idle lb's CPU (docs/footprint.md). The whole exchange is bounded by <see cref="CommandTimeout"/> (each
+    /// blocking call gets what is left of it); cancellation closes the socket, which ends a blocked call at once.
+    /// </summary>
+    private static Task<string> SendAsync(string socketPath, string command, CancellationToken cancellationToken)
     {
         if (command.Contains('\n') || command.Contains(';'))
         {
             throw new ArgumentException("a runtime API command must be a single command line", nameof(command));
         }
 
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(CommandTimeout);
+        cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return await ExchangeAsync(socketPath, command, timeout.Token);
+            return Task.FromResult(Exchange(socketPath, command, cancellationToken));
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException && cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"HAProxy did not answer '{command}' on {socketPath} within {CommandTimeout.TotalSeconds:0} s");
+            throw new OperationCanceledException($"'{command}' on {socketPath} was cancelled", ex, cancellationToken);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+        {
+            throw new TimeoutException($"HAProxy did not answer '{command}' on {socketPath} within {CommandTimeout.TotalSeconds:0} s", ex);
         }
     }
 
-    private static async Task<string> ExchangeAsync(string socketPath, string command, CancellationToken cancellationToken)
+    private static string Exchange(string socketPath, string command, CancellationToken cancellationToken)
     {
+        var deadline = Environment.TickCount64 + (long)CommandTimeout.TotalMilliseconds;
         using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await socket.ConnectAsync(new UnixDomainSocketEndPoint(socketPath), cancellationToken);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(command + "\n"), SocketFlags.None, cancellationToken);
+        using var cancel = cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket);
+        socket.SendTimeout = Remaining(deadline);
+        socket.Connect(new UnixDomainSocketEndPoint(socketPath));
+        socket.Send(Encoding.ASCII.GetBytes(command + "\n"));
 
         // End of input: the master CLI answers and closes only once it sees it (the stats socket closes anyway).
         socket.Shutdown(SocketShutdown.Send);
         var answer = new StringBuilder();
-        var buffer = new byte[16 * 1024];
-        while (true)
+        var decoder = Encoding.UTF8.GetDecoder();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var chars = ArrayPool<char>.Shared.Rent(Encoding.UTF8.GetMaxCharCount(buffer.Length));
+        try
         {
-            int read;
-            try
+            while (true)
             {
-                read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
-            {
-                break;
-            }
+                socket.ReceiveTimeout = Remaining(deadline);
+                int read;
+                try
+                {
+                    read = socket.Receive(buffer);
+                }
+                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+                {
+                    read = 0;
+                }
 
-            if (read == 0)
-            {
-                break;
+                var count = decoder.GetChars(buffer, 0, read, chars, 0, flush: read == 0);
+                answer.Append(chars, 0, count);
+                if (read == 0)
+                {
+                    return answer.ToString();
+                }
             }
-
-            answer.Append(Encoding.UTF8.GetString(buffer, 0, read));
         }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 
-        return answer.ToString();
+    /// <summary>Milliseconds left until <paramref name="deadline"/>, for a blocking call's timeout (0 would mean none).</summary>
+    private static int Remaining(long deadline)
+    {
+        var left = deadline - Environment.TickCount64;
+        return left > 0 ? (int)left : throw new SocketException((int)SocketError.TimedOut);
     }
 }

@@ -13,6 +13,9 @@ public sealed record ServerState(
     /// <summary>SRV_ST_STOPPED: the server is down.</summary>
     public const int Stopped = 0;
 
+    /// <summary>srv_op_state of a server that is up.</summary>
+    public const int Running = 2;
+
     /// <summary>Forced maintenance (FMAINT), inherited (IMAINT), from config (CMAINT) or resolution (RMAINT).</summary>
     public bool InMaintenance => (AdminState & (0x01 | 0x02 | 0x04 | 0x20)) != 0;
 
@@ -20,6 +23,9 @@ public sealed record ServerState(
     public bool Draining => (AdminState & (0x08 | 0x10)) != 0;
 
     public bool IsDown => OperationalState == Stopped;
+
+    /// <summary>Up (running), in no maintenance or drain: nothing about it is changing.</summary>
+    public bool IsSteady => OperationalState == Running && AdminState == 0;
 
     public string? App => ServerKey.AppOf(Backend);
 

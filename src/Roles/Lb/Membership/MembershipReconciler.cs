@@ -40,6 +40,16 @@ public sealed class MembershipReconciler(
     /// <summary>The desired servers from the last listing; null until the first one.</summary>
     private DesiredMembership? _desired;
 
+    /// <summary>
+    /// True after a reconcile that found nothing moving: the plan was empty, no leave runs, no server is held, no
+    /// draining node waits for its answer, and every server of ours is up and ready. The tick slows down while this
+    /// holds (<see cref="MembershipTickLoop"/>); it is false until the first reconcile and while HAProxy does not answer.
+    /// </summary>
+    public bool Settled { get; private set; }
+
+    /// <summary>Raised when a reconcile finds something moving after a settled one (the tick speeds up at once).</summary>
+    public event Action? Unsettled;
+
     /// <summary>Servers whose leave (drain → maint → delete) is still running.</summary>
     public IReadOnlySet<ServerKey> Leaving => leaves.InProgress();
 
@@ -80,26 +90,51 @@ public sealed class MembershipReconciler(
             {
                 await ReconcileAsync(running, desired, cancellationToken);
             }
+            else
+            {
+                SetSettled(false);
+            }
         }, cancellationToken);
 
     /// <summary>Plans against HAProxy's running servers and applies the plan. The caller holds the gate.</summary>
     private async Task ReconcileAsync(IReadOnlyList<ServerState> running, DesiredMembership desired, CancellationToken cancellationToken)
     {
         var plan = MembershipPlanner.Plan(desired.Servers, running, files.Membership, leaves.InProgress(), held.Keys, damper, time.GetUtcNow());
-        if (!plan.IsEmpty)
+        try
         {
-            MembershipLog.Plan(logger, plan.ToString());
-            await applier.ApplyAsync(plan, running, cancellationToken);
-            foreach (var leaver in plan.Leaves)
+            if (!plan.IsEmpty)
             {
-                leaves.Start(leaver);
+                MembershipLog.Plan(logger, plan.ToString());
+                await applier.ApplyAsync(plan, running, cancellationToken);
+                foreach (var leaver in plan.Leaves)
+                {
+                    leaves.Start(leaver);
+                }
             }
+            else
+            {
+                await applier.PersistIfDriftedAsync(running, cancellationToken);
+            }
+
+            await acknowledger.AcknowledgeAsync(running, leaves.InProgress(), cancellationToken);
         }
-        else
+        catch
         {
-            await applier.PersistIfDriftedAsync(running, cancellationToken);
+            SetSettled(false);
+            throw;
         }
 
-        await acknowledger.AcknowledgeAsync(running, leaves.InProgress(), cancellationToken);
+        SetSettled(plan.IsEmpty && leaves.InProgress().Count == 0 && held.Keys.Count == 0 && nodes.AwaitingAnswer().Count == 0
+                   && running.All(s => s.Key is null || s.IsSteady));
+    }
+
+    private void SetSettled(bool settled)
+    {
+        var was = Settled;
+        Settled = settled;
+        if (was && !settled)
+        {
+            Unsettled?.Invoke();
+        }
     }
 }

@@ -4,9 +4,19 @@ using NodeAgent.Lifecycle;
 namespace NodeAgent.Roles.Lb.Membership;
 
 /// <summary>
-/// The HAProxy side of membership: every second, a look at HAProxy and a reconcile against the last listing
-/// (<see cref="MembershipReconciler.TickAsync"/>). Local only, so there is no splay. On stop, the leaves in progress
-/// are cut short and waited for.
+/// The HAProxy side of membership: a look at HAProxy and a reconcile against the last listing
+/// (<see cref="MembershipReconciler.TickAsync"/>), every second while anything is moving (a server joining, leaving,
+/// held, down or draining, a drain to answer, HAProxy not answering), every <see cref="SettledInterval"/> once
+/// everything is settled (<see cref="MembershipReconciler.Settled"/>); a reconcile that finds something moving again
+/// (a nudged sync adding or removing a server) wakes it at once. Local only, so there is no splay. On stop, the leaves
+/// in progress are cut short and waited for.
+/// <para>
+/// Why two periods: the second-by-second look is what the web scale-in drain and the flap damper are timed by, and it
+/// was the largest share of an idle lb's CPU (docs/cost.md, docs/footprint.md). Settled, the look only catches what
+/// changes behind the agent's back — a health check taking a server down, a restart of HAProxy — and HAProxy acts on
+/// those itself; the agent's view of them (the registry's balancer view, the flap hold-down's start) is at most
+/// <see cref="SettledInterval"/> late.
+/// </para>
 /// </summary>
 public sealed class MembershipTickLoop : AgentLoop
 {
@@ -21,11 +31,21 @@ public sealed class MembershipTickLoop : AgentLoop
         _membership = membership;
         _leaves = leaves;
         _logger = logger;
+        membership.Unsettled += Wake;
     }
+
+    /// <summary>The period while something is moving.</summary>
+    public static readonly TimeSpan MovingInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>The period once everything is settled.</summary>
+    public static readonly TimeSpan SettledInterval = TimeSpan.FromSeconds(5);
 
     public override string LoopName => "lb membership tick";
 
-    protected override TimeSpan Interval => TimeSpan.FromSeconds(1);
+    protected override TimeSpan Interval => _membership.Settled ? SettledInterval : MovingInterval;
+
+    /// <summary>Retries of a failing tick stay at the moving period (HAProxy not answering is not settled).</summary>
+    protected override TimeSpan RetryCeiling => MovingInterval;
 
     protected override TimeSpan InitialDelay => TimeSpan.Zero;
 

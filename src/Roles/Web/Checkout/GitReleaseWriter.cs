@@ -132,13 +132,20 @@ internal static class GitReleaseWriter
         }
 
         // Each worker reads blobs through its own repository handle: libgit2 objects are not shared between threads.
+        // Work is handed out a directory at a time, so two workers never create files in one directory at once: they
+        // would queue on its inode lock (perf showed the kernel spinning on it), where tar, one file after the other,
+        // never waits.
         Parallel.ForEach(
-            plan.Written,
+            plan.Written.GroupBy(f => Path.GetDirectoryName(f.Path), StringComparer.Ordinal),
             options,
             () => new Repository(mirrorPath),
-            (file, _, repo) =>
+            (directory, _, repo) =>
             {
-                WriteBlob(repo, file);
+                foreach (var file in directory)
+                {
+                    WriteBlob(repo, file);
+                }
+
                 return repo;
             },
             repo => repo.Dispose());

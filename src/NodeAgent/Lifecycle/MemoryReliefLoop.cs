@@ -8,10 +8,11 @@ namespace NodeAgent.Lifecycle;
 /// idle agent allocates little: after boot, a deploy or a backup the heap would stay at its high-water mark for hours
 /// ("heap settling", docs/footprint.md). Every <see cref="CheckInterval"/> this loop compares the process's allocation
 /// counter with the last round: when more than <see cref="BurstBytes"/> were allocated within the last
-/// <see cref="BurstRounds"/> rounds (a burst, not the steady trickle of an idle lb's ticks, which the ordinary gen0
-/// collections handle: relieving that every minute or two cost the idle lb a full collection and the page faults that
-/// refill the decommitted heap) and the agent is quiet again (less than <see cref="QuietBytes"/> in the last interval),
-/// it runs one full, compacting,
+/// <see cref="BurstRounds"/> rounds, or the GC's committed memory grew by more than <see cref="BurstBytes"/> since the
+/// last relief (a burst or a heap that grew, not the steady trickle of an idle lb's ticks, which the ordinary gen0
+/// collections keep in check: relieving that every minute or two cost the idle lb a full collection and the page
+/// faults that refill the decommitted heap), and the agent is quiet again (less than <see cref="QuietBytes"/> in the
+/// last interval), it runs one full, compacting,
 /// aggressive collection (which also decommits the freed regions) and glibc's <c>malloc_trim</c> (native memory of
 /// libgit2, OpenSSL). An idle round reads two counters and costs microseconds; a relief costs a few milliseconds, once
 /// per burst.
@@ -28,7 +29,7 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
     private readonly long[] _recent = new long[BurstRounds];
     private int _round;
     private long _atLastRound = GC.GetTotalAllocatedBytes();
-    private bool _startup = true;
+    private long _committedAfterRelief;
 
     public override string LoopName => "memory relief";
 
@@ -45,8 +46,8 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
         var sinceRound = now - _atLastRound;
         _atLastRound = now;
         _recent[_round++ % BurstRounds] = sinceRound;
-        var burst = _startup ? now : _recent.Sum();
-        if (burst > BurstBytes && sinceRound < QuietBytes)
+        if (sinceRound < QuietBytes
+            && (_recent.Sum() > BurstBytes || GC.GetGCMemoryInfo().TotalCommittedBytes > _committedAfterRelief + BurstBytes))
         {
             Relieve();
         }
@@ -65,9 +66,9 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
 
         _atLastRound = GC.GetTotalAllocatedBytes();
         Array.Clear(_recent);
-        _startup = false;
+        _committedAfterRelief = GC.GetGCMemoryInfo().TotalCommittedBytes;
         Reliefs++;
-        LogRelieved(logger, before / 1024 / 1024, GC.GetGCMemoryInfo().TotalCommittedBytes / 1024 / 1024);
+        LogRelieved(logger, before / 1024 / 1024, _committedAfterRelief / 1024 / 1024);
     }
 
     [LibraryImport("libc", EntryPoint = "malloc_trim")]

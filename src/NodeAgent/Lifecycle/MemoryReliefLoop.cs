@@ -8,8 +8,8 @@ namespace NodeAgent.Lifecycle;
 /// idle agent allocates little: after boot, a deploy or a backup the heap would stay at its high-water mark for hours
 /// ("heap settling", docs/footprint.md). Every <see cref="CheckInterval"/> this loop compares the process's allocation
 /// counter with the last round: when more than <see cref="BurstBytes"/> were allocated within the last
-/// <see cref="BurstRounds"/> rounds, or the GC's committed memory grew by more than <see cref="BurstBytes"/> since the
-/// last relief (a burst or a heap that grew, not the steady trickle of an idle lb's ticks, which the ordinary gen0
+/// <see cref="BurstRounds"/> rounds, or the GC's committed memory grew by more than <see cref="GrowthBytes"/> since
+/// the last relief (a burst or a heap that grew, not the steady trickle of an idle lb's ticks, which the ordinary gen0
 /// collections keep in check: relieving that every minute or two cost the idle lb a full collection and the page
 /// faults that refill the decommitted heap), and the agent is quiet again (less than <see cref="QuietBytes"/> in the
 /// last interval), it runs one full, compacting,
@@ -22,6 +22,10 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
     public static readonly TimeSpan CheckInterval = TimeSpan.FromSeconds(10);
     public const long BurstBytes = 4L * 1024 * 1024;
     public const long QuietBytes = 1024L * 1024;
+
+    /// <summary>Growth of the GC's committed memory since the last relief that calls for one (more than a gen0 budget's
+    /// worth of the idle lb's trickle ever commits).</summary>
+    public const long GrowthBytes = 8L * 1024 * 1024;
 
     /// <summary>Rounds (one minute) over which a burst is counted.</summary>
     public const int BurstRounds = 6;
@@ -47,7 +51,7 @@ public sealed partial class MemoryReliefLoop(TimeProvider time, ILogger<MemoryRe
         _atLastRound = now;
         _recent[_round++ % BurstRounds] = sinceRound;
         if (sinceRound < QuietBytes
-            && (_recent.Sum() > BurstBytes || GC.GetGCMemoryInfo().TotalCommittedBytes > _committedAfterRelief + BurstBytes))
+            && (_recent.Sum() > BurstBytes || GC.GetGCMemoryInfo().TotalCommittedBytes > _committedAfterRelief + GrowthBytes))
         {
             Relieve();
         }

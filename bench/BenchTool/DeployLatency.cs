@@ -157,7 +157,6 @@ public static class DeployLatency
     /// </summary>
     private static void RemoveReleases(string appDir, string trash)
     {
-        Directory.CreateDirectory(trash);
         var aside = Path.Combine(trash, Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(aside);
         File.Delete(Path.Combine(appDir, "current"));

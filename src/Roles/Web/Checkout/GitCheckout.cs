@@ -22,7 +22,7 @@ public sealed partial class GitCheckout(AppConfig app, string mirrorPath, string
     /// <summary>
     /// libgit2 re-hashes every object it reads from the mirror by default (SHA-1 with collision detection); writing a
     /// release reads each blob up to three times through LibGit2Sharp's API, and that hashing was most of a cold
-    /// deploy's checkout (docs/deploys.md#how-fast). The objects were hashed when they were fetched (the indexer
+    /// deploy's checkout (docs/deploys.md#checkout). The objects were hashed when they were fetched (the indexer
     /// computes every object's id while it writes the pack), zlib checks each object's stream when it is inflated, and
     /// git itself does not re-hash on read either (only <c>git fsck</c> does); so the agent turns the re-hash off, once,
     /// for the process.

@@ -38,7 +38,9 @@ public sealed class RolloutFleet : IAsyncDisposable
                 Db = false,
                 FailMarker = FailMarker,
                 WebAppExtra = $"\n      rollout: {rollout}\n      hooks: {{validate: {{command: [test, -f, index.html]}}}}",
-                LbExtra = "\n  rollout: {interval: 250ms, idle_interval: 2s}",
+                // No idle rounds within a test: every rollout the lbs advance is started by a nudge (a publish, a
+                // control) or, on a standby that takes over mid-rollout, by the takeover itself.
+                LbExtra = "\n  rollout: {interval: 250ms, idle_interval: 10m}",
                 TopLevelExtra = $"\nnotifications:\n  webhooks:\n    - {{url: \"{receiver.Url}\", secret: \"{Secret}\", timeout: 2s}}\n  retry: {{base_delay: 200ms, max_delay: 2s}}\n",
             });
             return new RolloutFleet(fleet, receiver);

@@ -13,7 +13,7 @@ public sealed record LbRolloutConfig
 
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
 
-    public TimeSpan IdleInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan IdleInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     public static LbRolloutConfig Read(ConfigReader r) => new()
     {

@@ -85,7 +85,7 @@ public sealed partial class PostgresVerifier(PostgresRestorer restorer, IProcess
             {
                 var connection = new NpgsqlConnectionStringBuilder
                 {
-                    Host = "127.0.0.1", Port = port, Username = databaseUser, Database = "postgres", Pooling = false, Timeout = 30,
+                    Host = "127.0.0.1", Port = port, Username = databaseUser, Database = "postgres", Pooling = false, Timeout = 30, GssEncryptionMode = PostgresClient.NoGssEncryption,
                 }.ConnectionString;
                 await using var db = await ConnectWhenRecoveredAsync(connection, cancellationToken);
                 var recoveredIn = clock.Elapsed;

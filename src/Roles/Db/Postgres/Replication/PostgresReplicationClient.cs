@@ -197,6 +197,7 @@ public sealed class PostgresReplicationClient(string localConnectionString)
             Password = password,
             Database = "postgres",
             ApplicationName = "nodeagent-failover",
+            GssEncryptionMode = PostgresClient.NoGssEncryption,
             Pooling = false,
             Timeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),
             CommandTimeout = Math.Max(1, (int)Math.Ceiling(timeout.TotalSeconds)),

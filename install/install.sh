@@ -44,6 +44,7 @@ cp -a "$from" "$staging"
 mkdir -p "$staging/docs"
 cp "$src_root/README.md" "$staging/docs/README.md" 2>/dev/null || true
 cp -r "$src_root/docs/." "$staging/docs/" 2>/dev/null || true
+install -m 0755 "$src_root/install/symbolize.sh" "$staging/symbolize.sh"
 "$staging/nodeagent" version >/dev/null
 if [ -d "$prefix" ]; then
   rm -rf "$prefix.old"
